@@ -1,0 +1,1 @@
+"""The generic AgentInstruct flow: transformation -> seed instructions -> refinement -> answers."""

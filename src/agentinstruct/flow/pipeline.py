@@ -1,0 +1,110 @@
+"""The flow as one modular pipeline, instanced per skill under the skill's namespace."""
+
+from kedro.pipeline import Node, Pipeline
+
+from agentinstruct.flow.answers import answer_instructions
+from agentinstruct.flow.assembly import assemble_pairs
+from agentinstruct.flow.ingestion import chunk_documents, ingest_documents
+from agentinstruct.flow.instructions import generate_seed_instructions
+from agentinstruct.flow.refinement import refine_instructions
+from agentinstruct.flow.report import build_run_report
+from agentinstruct.flow.transformation import transform_passages
+
+TEACHER = "teacher_llm"
+
+
+def _flow() -> Pipeline:
+    return Pipeline(
+        [
+            Node(
+                ingest_documents,
+                inputs=["raw_documents", "params:flow"],
+                outputs=["documents", "quarantined_documents"],
+                name="ingest_documents",
+                tags=["ingestion"],
+            ),
+            Node(
+                chunk_documents,
+                inputs=["documents", "params:flow"],
+                outputs="chunks",
+                name="chunk_documents",
+                tags=["ingestion"],
+            ),
+            Node(
+                transform_passages,
+                inputs=["chunks", "skill", "params:flow", TEACHER],
+                outputs=["transformed_passages", "transformation_llm_calls"],
+                name="transform_passages",
+                tags=["transformation"],
+            ),
+            Node(
+                generate_seed_instructions,
+                inputs=["transformed_passages", "skill", "params:flow", TEACHER],
+                outputs=["seed_instructions", "instruction_llm_calls"],
+                name="generate_seed_instructions",
+                tags=["instructions"],
+            ),
+            Node(
+                refine_instructions,
+                inputs=["seed_instructions", "skill", "params:flow", TEACHER],
+                outputs=["refined_instructions", "refinement_llm_calls"],
+                name="refine_instructions",
+                tags=["refinement"],
+            ),
+            Node(
+                answer_instructions,
+                inputs=[
+                    "seed_instructions",
+                    "refined_instructions",
+                    "skill",
+                    "params:flow",
+                    TEACHER,
+                ],
+                outputs=["answered_tasks", "answer_llm_calls"],
+                name="answer_instructions",
+                tags=["answers"],
+            ),
+            Node(
+                assemble_pairs,
+                inputs=["answered_tasks", "chunks", "documents", "skill"],
+                outputs=["pairs_jsonl", "pairs_parquet"],
+                name="assemble_pairs",
+                tags=["assembly"],
+            ),
+            Node(
+                build_run_report,
+                inputs=[
+                    "raw_documents",
+                    "documents",
+                    "quarantined_documents",
+                    "chunks",
+                    "transformed_passages",
+                    "seed_instructions",
+                    "refined_instructions",
+                    "pairs_parquet",
+                    "transformation_llm_calls",
+                    "instruction_llm_calls",
+                    "refinement_llm_calls",
+                    "answer_llm_calls",
+                    "skill",
+                    "params:flow",
+                ],
+                outputs="run_report",
+                name="build_run_report",
+                tags=["reporting"],
+            ),
+        ]
+    )
+
+
+def create_flow_pipeline(skill: str) -> Pipeline:
+    """The flow for `skill`: datasets become `<skill>.<name>`, params come from `params:<skill>`.
+
+    The teacher model is shared by every skill, so it stays outside the namespace.
+    """
+    return Pipeline(
+        _flow(),
+        namespace=skill,
+        inputs={TEACHER},
+        parameters={"params:flow": f"params:{skill}"},
+    )

@@ -1,0 +1,123 @@
+"""The run report: what went in, what came out of each stage, what the LLM calls cost."""
+
+from typing import Any
+
+import pandas as pd
+
+from agentinstruct.ids import stable_id
+from agentinstruct.params import FlowParams
+from agentinstruct.skill import Skill
+
+_FAILURE_FIELDS = ["stage", "item_id", "error_type", "error", "attempts"]
+
+
+def _llm_usage(calls: pd.DataFrame) -> dict[str, Any]:
+    new_calls = calls[~calls["cached"]]
+    return {
+        "requests": len(calls),
+        "new_calls": len(new_calls),
+        "cache_hits": int(calls["cached"].sum()),
+        "failed": int((calls["status"] == "failed").sum()),
+        "attempts": int(calls["attempts"].sum()),
+        "prompt_tokens": int(calls["prompt_tokens"].sum()),
+        "completion_tokens": int(calls["completion_tokens"].sum()),
+        "new_prompt_tokens": int(new_calls["prompt_tokens"].sum()),
+        "new_completion_tokens": int(new_calls["completion_tokens"].sum()),
+        "llm_seconds": round(float(calls["latency_s"].sum()), 2),
+    }
+
+
+def _documents(
+    raw_paths: list[str], documents: pd.DataFrame, quarantined: pd.DataFrame, pairs: pd.DataFrame
+) -> list[dict[str, Any]]:
+    """One entry per input file: used (with its pair count) or quarantined (with the reason)."""
+    pairs_per_doc = pairs.groupby("doc_id").size()
+    used = documents.set_index("source_path")["doc_id"]
+    reasons = quarantined.set_index("source_path")["reason"]
+    entries = []
+    for path in sorted(raw_paths):
+        if path in used.index:
+            doc_id = used[path]
+            entries.append(
+                {
+                    "source_path": path,
+                    "doc_id": doc_id,
+                    "status": "used",
+                    "pairs": int(pairs_per_doc.get(doc_id, 0)),
+                }
+            )
+        else:
+            entries.append(
+                {
+                    "source_path": path,
+                    "status": "quarantined",
+                    "reason": reasons.get(path, "missing"),
+                }
+            )
+    return entries
+
+
+def build_run_report(
+    raw_documents: dict[str, Any],
+    documents: pd.DataFrame,
+    quarantined: pd.DataFrame,
+    chunks: pd.DataFrame,
+    passages: pd.DataFrame,
+    seed_instructions: pd.DataFrame,
+    refined_instructions: pd.DataFrame,
+    pairs: pd.DataFrame,
+    transformation_calls: pd.DataFrame,
+    instruction_calls: pd.DataFrame,
+    refinement_calls: pd.DataFrame,
+    answer_calls: pd.DataFrame,
+    skill: Skill,
+    params: FlowParams,
+) -> dict[str, Any]:
+    """Counts per stage and per type, LLM usage per stage, failures, and every input's fate."""
+    calls = pd.concat(
+        [transformation_calls, instruction_calls, refinement_calls, answer_calls], ignore_index=True
+    )
+    failures = calls[calls["status"] == "failed"][_FAILURE_FIELDS]
+    entries = _documents(list(raw_documents), documents, quarantined, pairs)
+    return {
+        "skill": skill.name,
+        "prompt_version": skill.version,
+        "models": sorted(calls["model"].unique().tolist()),
+        "params_hash": stable_id(params.model_dump_json()),
+        "params": params.model_dump(),
+        "inputs": {
+            "files": len(entries),
+            "documents_used": sum(entry["status"] == "used" for entry in entries),
+            "quarantined": sum(entry["status"] == "quarantined" for entry in entries),
+        },
+        "stages": {
+            "chunks": len(chunks),
+            "transformed_passages": len(passages),
+            "seed_instructions": len(seed_instructions),
+            "refined_instructions": len(refined_instructions),
+            "pairs": len(pairs),
+        },
+        "pairs_by": {
+            column: {
+                str(key): int(value)
+                for key, value in pairs[column]
+                .astype(object)
+                .fillna("(seed)")
+                .value_counts()
+                .items()
+            }
+            for column in [
+                "question_type",
+                "transformation_agent",
+                "answer_format",
+                "refinement_goal",
+                "refinement_round",
+            ]
+        },
+        "llm": {
+            "total": _llm_usage(calls),
+            "by_stage": {stage: _llm_usage(group) for stage, group in calls.groupby("stage")},
+        },
+        "failures": failures.to_dict(orient="records"),
+        "documents": entries,
+    }

@@ -1,0 +1,75 @@
+"""Persistent response cache: re-runs are reproducible and free, and safe to delete.
+
+SQLite in WAL mode with one transaction per entry: an entry is written as soon as its call
+completes, concurrent writers serialise, and a crash can lose at most the call in flight, never
+leave a torn entry.
+"""
+
+import hashlib
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CachedResponse:
+    content: str
+    prompt_tokens: int
+    completion_tokens: int
+
+
+def cache_key(
+    model: str, messages: list[dict[str, str]], schema: dict[str, Any], params: dict[str, Any]
+) -> str:
+    """Everything that determines an answer, and nothing else (no keys, no endpoints)."""
+    payload = json.dumps(
+        {"model": model, "messages": messages, "schema": schema, "params": params},
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+class ResponseCache:
+    """Validated responses by cache key."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._connection = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+        with self._lock, self._connection:
+            self._connection.execute("PRAGMA journal_mode=WAL")
+            self._connection.execute(
+                "CREATE TABLE IF NOT EXISTS responses ("
+                " key TEXT PRIMARY KEY, model TEXT NOT NULL, content TEXT NOT NULL,"
+                " prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL,"
+                " created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
+            )
+
+    def get(self, key: str) -> CachedResponse | None:
+        with self._lock:
+            row = self._connection.execute(
+                "SELECT content, prompt_tokens, completion_tokens FROM responses WHERE key = ?",
+                (key,),
+            ).fetchone()
+        return CachedResponse(*row) if row else None
+
+    def put(self, key: str, model: str, response: CachedResponse) -> None:
+        with self._lock, self._connection:
+            self._connection.execute(
+                "INSERT OR REPLACE INTO responses"
+                " (key, model, content, prompt_tokens, completion_tokens) VALUES (?, ?, ?, ?, ?)",
+                (key, model, response.content, response.prompt_tokens, response.completion_tokens),
+            )
+
+    def __len__(self) -> int:
+        with self._lock:
+            return self._connection.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()

@@ -1,0 +1,48 @@
+"""What a gateway needs to know about its model: typed, validated once, shown without secrets."""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+
+class GenerationParams(BaseModel):
+    """Sampling settings; every field is part of the cache key."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    temperature: float = Field(default=0.7, ge=0, le=2)
+    top_p: float = Field(default=0.95, gt=0, le=1)
+    max_tokens: int = Field(default=512, gt=0)
+    seed: int | None = 42
+
+
+class GatewayConfig(BaseModel):
+    """One model endpoint and how to call it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(description="LiteLLM model name, e.g. local/smollm2-135m-instruct")
+    mode: Literal["json_schema", "tools", "json", "md_json"] = "json_schema"
+    generation: GenerationParams = GenerationParams()
+    concurrency: int = Field(default=8, gt=0, description="requests in flight at once")
+    max_retries: int = Field(default=2, ge=0, description="re-asks after a schema failure")
+    transport_retries: int = Field(default=3, ge=0, description="LiteLLM retries on 429/5xx")
+    timeout_s: float = Field(default=600, gt=0)
+    cache_path: str = "data/llm_cache/responses.sqlite"
+    progress: bool = True
+
+
+class Credentials(BaseModel):
+    """Endpoint secrets from conf/local/credentials.yml; never logged, cached or saved."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    api_key: SecretStr | None = None
+    api_base: str | None = None
+    api_version: str | None = None
+
+    def as_call_kwargs(self) -> dict[str, str]:
+        kwargs = {"api_base": self.api_base, "api_version": self.api_version}
+        if self.api_key is not None:
+            kwargs["api_key"] = self.api_key.get_secret_value()
+        return {name: value for name, value in kwargs.items() if value}

@@ -1,0 +1,154 @@
+"""Pandera models of every dataset the flow writes; the catalog validates them on load and save.
+
+Each column is declared once and inherited by the later stages that carry it forward, so the
+provenance of a final pair is the union of the stages it passed through.
+"""
+
+import json
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from agentinstruct.schemas.llm_outputs import ANSWER_FORMATS
+
+ID_PATTERN = r"^[0-9a-f]{16}$"
+CALL_STATUSES = ("ok", "failed")
+ROLES_IN_ORDER = ["system", "user", "assistant"]
+
+
+class _Frame(pa.DataFrameModel):
+    class Config:
+        strict = True
+        coerce = True
+
+
+class DocumentSchema(_Frame):
+    """A raw document that passed ingestion (decoded, not empty, not oversized)."""
+
+    doc_id: Series[str] = pa.Field(str_matches=ID_PATTERN, unique=True)
+    source_path: Series[str]
+    n_chars: Series[int] = pa.Field(gt=0)
+    text: Series[str] = pa.Field(str_length={"min_value": 1})
+
+
+class QuarantineSchema(_Frame):
+    """An input that was set aside, with the reason; nothing is dropped silently."""
+
+    source_path: Series[str] = pa.Field(unique=True)
+    doc_id: Series[str] = pa.Field(nullable=True)
+    size_bytes: Series[int] = pa.Field(ge=0)
+    reason: Series[str] = pa.Field(str_length={"min_value": 1})
+
+
+class ChunkSchema(_Frame):
+    """A piece of a document small enough for one transformation prompt."""
+
+    chunk_id: Series[str] = pa.Field(str_matches=ID_PATTERN, unique=True)
+    doc_id: Series[str] = pa.Field(str_matches=ID_PATTERN)
+    chunk_index: Series[int] = pa.Field(ge=0)
+    text: Series[str] = pa.Field(str_length={"min_value": 1})
+
+
+class PassageSchema(_Frame):
+    """Stage 1 output: a chunk rewritten by one transformation agent."""
+
+    passage_id: Series[str] = pa.Field(str_matches=ID_PATTERN, unique=True)
+    chunk_id: Series[str] = pa.Field(str_matches=ID_PATTERN)
+    doc_id: Series[str] = pa.Field(str_matches=ID_PATTERN)
+    transformation_agent: Series[str]
+    passage: Series[str] = pa.Field(str_length={"min_value": 1})
+
+
+class InstructionSchema(PassageSchema):
+    """Stages 2 and 3: a task over a passage; refined tasks point at their parent."""
+
+    passage_id: Series[str] = pa.Field(str_matches=ID_PATTERN)
+    instruction_id: Series[str] = pa.Field(str_matches=ID_PATTERN, unique=True)
+    question_type: Series[str]
+    answer_format: Series[str] = pa.Field(isin=ANSWER_FORMATS)
+    question: Series[str] = pa.Field(str_length={"min_value": 1})
+    options: Series[str] = pa.Field(description="JSON list of answer choices; [] if none")
+    reference_answer: Series[str]
+    refinement_goal: Series[str] = pa.Field(nullable=True)
+    refinement_round: Series[int] = pa.Field(ge=0)
+    parent_id: Series[str] = pa.Field(nullable=True)
+    suggestions: Series[str] = pa.Field(description="JSON list of the suggester's ideas")
+
+    @pa.check("options", "suggestions", name="json_list_of_strings")
+    def _json_list(cls, column: Series[str]) -> Series[bool]:
+        return column.map(_is_json_list_of_strings).astype(bool)
+
+    @pa.dataframe_check(name="refined_rows_have_parent_and_goal")
+    def _refined_have_parent(cls, frame: pd.DataFrame) -> Series[bool]:
+        refined = frame["refinement_round"] > 0
+        linked = frame["parent_id"].notna() & frame["refinement_goal"].notna()
+        return ~refined | linked
+
+
+class AnsweredTaskSchema(InstructionSchema):
+    """A final task with the teacher's response."""
+
+    task: Series[str] = pa.Field(str_length={"min_value": 1})
+    response: Series[str] = pa.Field(str_length={"min_value": 1})
+    model: Series[str]
+
+
+class PairSchema(AnsweredTaskSchema):
+    """One instruction-response pair of the final dataset, with full provenance."""
+
+    pair_id: Series[str] = pa.Field(str_matches=ID_PATTERN, unique=True)
+    source_path: Series[str]
+    chunk_index: Series[int] = pa.Field(ge=0)
+    skill: Series[str]
+    prompt_version: Series[str] = pa.Field(str_matches=r"^[0-9a-f]{12}$")
+    messages: Series[str] = pa.Field(description="orca-agentinstruct chat turns, JSON")
+
+    @pa.check("messages", name="system_user_assistant_turns")
+    def _messages(cls, column: Series[str]) -> Series[bool]:
+        return column.map(_is_chat_turns).astype(bool)
+
+
+class CallLogSchema(_Frame):
+    """One row per LLM request of a stage: what it cost and how it ended."""
+
+    stage: Series[str]
+    item_id: Series[str]
+    model: Series[str]
+    status: Series[str] = pa.Field(isin=CALL_STATUSES)
+    cached: Series[bool]
+    attempts: Series[int] = pa.Field(ge=0)
+    prompt_tokens: Series[int] = pa.Field(ge=0)
+    completion_tokens: Series[int] = pa.Field(ge=0)
+    latency_s: Series[float] = pa.Field(ge=0)
+    error_type: Series[str] = pa.Field(nullable=True)
+    error: Series[str] = pa.Field(nullable=True)
+
+    @pa.dataframe_check(name="failed_calls_carry_their_error")
+    def _failures_explained(cls, frame: pd.DataFrame) -> Series[bool]:
+        return (frame["status"] == "ok") | frame["error"].notna()
+
+
+def _is_json_list_of_strings(value: str) -> bool:
+    try:
+        items = json.loads(value)
+    except (TypeError, ValueError):
+        return False
+    return isinstance(items, list) and all(isinstance(item, str) for item in items)
+
+
+def _is_chat_turns(value: str) -> bool:
+    try:
+        turns = json.loads(value)
+    except (TypeError, ValueError):
+        return False
+    return (
+        isinstance(turns, list)
+        and [turn.get("role") for turn in turns if isinstance(turn, dict)] == ROLES_IN_ORDER
+        and all(isinstance(turn.get("content"), str) and turn["content"] for turn in turns)
+    )
+
+
+def frame_of(schema: type[pa.DataFrameModel], rows: list[dict]) -> pd.DataFrame:
+    """Rows as a validated frame with exactly the schema's columns, also when there are none."""
+    return schema.validate(pd.DataFrame(rows, columns=list(schema.to_schema().columns)))

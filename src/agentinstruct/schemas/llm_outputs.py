@@ -1,0 +1,106 @@
+"""Pydantic response models: the contract of every LLM call.
+
+Length limits are part of the contract on purpose: they become `maxLength`/`maxItems` in the
+JSON schema, which a grammar-constrained local model cannot exceed, so a small model cannot
+ramble past its token budget. Keep them at most 1000 (see gateway/local_model.py).
+"""
+
+from typing import Annotated, Literal, get_args
+
+from pydantic import BaseModel, Field, StringConstraints
+
+OPTION_LETTERS = ("A", "B", "C", "D")
+Option = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Suggestion = Annotated[str, StringConstraints(min_length=10, max_length=300)]
+AnswerFormat = Literal[
+    "multiple_choice",
+    "true_false",
+    "short_answer",
+    "essay",
+    "fill_in_the_blank",
+    "matching",
+    "ordering",
+]
+ANSWER_FORMATS: tuple[str, ...] = get_args(AnswerFormat)
+
+
+class TransformedPassage(BaseModel):
+    """Stage 1: the document rewritten by one content transformation agent."""
+
+    passage: str = Field(min_length=100, max_length=1000)
+
+
+class OpenQuestion(BaseModel):
+    """Stage 2 for free-text formats (short answer, essay, fill-in, matching, ordering)."""
+
+    question: str = Field(min_length=10, max_length=400)
+    answer: str = Field(min_length=1, max_length=400)
+
+
+class TrueFalseQuestion(BaseModel):
+    """Stage 2 for true/false items: a statement and its truth value."""
+
+    question: str = Field(min_length=10, max_length=400)
+    answer: Literal["True", "False"]
+
+
+class MultipleChoiceQuestion(BaseModel):
+    """Stage 2 for multiple-choice items: four options and the letter of the right one."""
+
+    question: str = Field(min_length=10, max_length=400)
+    options: list[Option] = Field(min_length=4, max_length=4)
+    answer: Literal["A", "B", "C", "D"]
+
+
+class Suggestions(BaseModel):
+    """Stage 3, suggester: concrete ways to reach a refinement goal."""
+
+    suggestions: list[Suggestion] = Field(min_length=1, max_length=3)
+
+
+class EditedPassage(BaseModel):
+    """Stage 3, editor: the passage comes first so the task that follows is written against it."""
+
+    passage: str = Field(min_length=60, max_length=1000)
+
+
+# Base order matters: fields of the last base come first in the schema (and the generation).
+class EditedOpenTask(OpenQuestion, EditedPassage):
+    """Stage 3, editor: the new passage and task, for free-text formats."""
+
+
+class EditedTrueFalseTask(TrueFalseQuestion, EditedPassage):
+    """Stage 3, editor: the new passage and task, for true/false items."""
+
+
+class EditedMultipleChoiceTask(MultipleChoiceQuestion, EditedPassage):
+    """Stage 3, editor: the new passage and task, for multiple-choice items."""
+
+
+class TeacherAnswer(BaseModel):
+    """The teacher's response to a final task: the answer, then a short explanation."""
+
+    answer: str = Field(min_length=1, max_length=300)
+    explanation: str = Field(min_length=10, max_length=600)
+
+
+def question_model(
+    answer_format: str,
+) -> type[OpenQuestion | TrueFalseQuestion | MultipleChoiceQuestion]:
+    """The stage-2 response model for an answer format."""
+    if answer_format == "multiple_choice":
+        return MultipleChoiceQuestion
+    if answer_format == "true_false":
+        return TrueFalseQuestion
+    return OpenQuestion
+
+
+def edited_task_model(
+    answer_format: str,
+) -> type[EditedOpenTask | EditedTrueFalseTask | EditedMultipleChoiceTask]:
+    """The editor's response model for an answer format."""
+    if answer_format == "multiple_choice":
+        return EditedMultipleChoiceTask
+    if answer_format == "true_false":
+        return EditedTrueFalseTask
+    return EditedOpenTask

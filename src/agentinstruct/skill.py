@@ -1,0 +1,126 @@
+"""A skill as data: agents, taxonomy, refinement goals and prompt templates, read by one engine."""
+
+import hashlib
+import json
+from functools import cached_property
+from typing import Literal
+
+from jinja2 import StrictUndefined, Template
+from jinja2.sandbox import SandboxedEnvironment
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from agentinstruct.schemas.llm_outputs import AnswerFormat
+
+REQUIRED_PROMPTS = (
+    "transform",
+    "seed_instruction",
+    "suggest",
+    "edit",
+    "task",
+    "answer",
+    "response",
+)
+_JINJA = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=False)
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TransformationAgent(_Spec):
+    """Stage 1 agent; `llm: false` passes the text through unchanged (the identity agent)."""
+
+    name: str
+    instruction: str
+    llm: bool = True
+
+
+class QuestionType(_Spec):
+    """One entry of the stage 2 taxonomy."""
+
+    name: str
+    definition: str
+    answer_format: AnswerFormat
+    suits: list[str] | Literal["all"] = "all"
+
+
+class RefinementGoal(_Spec):
+    """A suggester-editor pair of stage 3."""
+
+    name: str
+    suggester: str
+    editor: str
+    reference_answer: str | None = Field(
+        default=None, description="fixed reference answer of refined tasks (e.g. unanswerable)"
+    )
+
+
+class Skill(_Spec):
+    """Everything that defines one AgentInstruct flow, loaded from `conf/base/skills/<name>/`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
+
+    name: str
+    description: str
+    system_prompt: str
+    answer_system_prompt: str
+    transformation_agents: dict[str, TransformationAgent]
+    question_types: dict[str, QuestionType]
+    refinement_goals: dict[str, RefinementGoal]
+    prompts: dict[str, str]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _name_entries(cls, spec: dict) -> dict:
+        """YAML keys are the names; copy them into the entries so templates can show them."""
+        for section in ("transformation_agents", "question_types", "refinement_goals"):
+            if isinstance(spec.get(section), dict):
+                spec[section] = {
+                    name: {"name": name, **(entry or {})} for name, entry in spec[section].items()
+                }
+        return spec
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Skill":
+        missing = [name for name in REQUIRED_PROMPTS if name not in self.prompts]
+        if missing:
+            raise ValueError(f"skill {self.name!r} lacks prompt templates: {missing}")
+        for type_name, spec in self.question_types.items():
+            unknown = (
+                set(spec.suits) - set(self.transformation_agents) if spec.suits != "all" else set()
+            )
+            if unknown:
+                raise ValueError(
+                    f"question type {type_name!r} suits unknown agents {sorted(unknown)}"
+                )
+        for agent in self.transformation_agents:
+            if not self.question_types_for(agent):
+                raise ValueError(f"no question type suits transformation agent {agent!r}")
+        return self
+
+    def question_types_for(self, agent: str) -> list[str]:
+        return [
+            name
+            for name, spec in self.question_types.items()
+            if spec.suits == "all" or agent in spec.suits
+        ]
+
+    @cached_property
+    def version(self) -> str:
+        """Short hash of the whole skill: recorded on every pair as `prompt_version`."""
+        payload = json.dumps(self.model_dump(), sort_keys=True)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:12]
+
+    @cached_property
+    def _templates(self) -> dict[str, Template]:
+        return {name: _JINJA.from_string(source) for name, source in self.prompts.items()}
+
+    def render(self, prompt: str, **context: object) -> str:
+        return self._templates[prompt].render(**context).strip()
+
+    def messages(self, prompt: str, **context: object) -> list[dict[str, str]]:
+        """A generation call: the skill's system prompt, then the rendered template."""
+        return [
+            {"role": "system", "content": self.system_prompt},
+            {"role": "user", "content": self.render(prompt, **context)},
+        ]

@@ -1,0 +1,32 @@
+"""Helpers to run the project's pipelines in a test project and read their versioned outputs."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from kedro.framework.session import KedroSession
+from kedro.framework.startup import bootstrap_project
+
+SKILL = "reading_comprehension"
+
+
+def run_pipeline(project: Path, **runtime_params: Any) -> None:
+    bootstrap_project(project)
+    with KedroSession.create(project_path=project, runtime_params=runtime_params) as session:
+        session.run(pipeline_name=SKILL)
+
+
+def versions(project: Path, relative: str) -> list[Path]:
+    """Files of a versioned dataset, oldest first (`<filepath>/<timestamp>/<file>`)."""
+    folder = project / relative
+    return sorted(path / folder.name for path in folder.iterdir())
+
+
+def latest_pairs(project: Path) -> pd.DataFrame:
+    return pd.read_parquet(versions(project, f"data/07_model_output/{SKILL}/pairs.parquet")[-1])
+
+
+def latest_report(project: Path) -> dict[str, Any]:
+    path = versions(project, f"data/08_reporting/{SKILL}/run_report.json")[-1]
+    return json.loads(path.read_text())

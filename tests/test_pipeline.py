@@ -1,0 +1,111 @@
+"""The reading_comprehension pipeline over the sample corpus, with the fake teacher."""
+
+import json
+
+import pandas as pd
+from kedro.io import Version
+from kedro_datasets.pandas import ParquetDataset
+
+from agentinstruct.schemas.frames import PairSchema
+from tests.fake_llm import FAIL_MARKER, MODEL
+from tests.kedro_runs import SKILL, latest_pairs, latest_report, run_pipeline, versions
+
+PROVENANCE = [
+    "doc_id",
+    "source_path",
+    "chunk_id",
+    "chunk_index",
+    "passage_id",
+    "transformation_agent",
+    "instruction_id",
+    "question_type",
+    "answer_format",
+    "refinement_round",
+    "model",
+    "prompt_version",
+    "skill",
+]
+
+
+def _add_bad_inputs(project) -> set[str]:
+    raw = project / "data" / "01_raw" / SKILL
+    (raw / "empty.txt").write_bytes(b"")
+    (raw / "photo.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    (raw / "poisoned.md").write_text(f"This text makes every call fail: {FAIL_MARKER}. " * 3)
+    return {"empty.txt", "photo.txt", "poisoned.md"}
+
+
+def test_sample_corpus_gives_validated_pairs_with_provenance(project, fake_teacher) -> None:
+    bad = _add_bad_inputs(project)
+    raw_files = {path.name for path in (project / "data" / "01_raw" / SKILL).iterdir()}
+
+    run_pipeline(project, teacher_model=MODEL)
+
+    pairs = PairSchema.validate(latest_pairs(project))
+    good_docs = len(raw_files) - len(bad)
+    # 2 question types per passage, and one refined variant of each seed
+    assert len(pairs) == good_docs * 2 * 2
+    assert pairs[PROVENANCE].notna().all().all()
+    assert set(pairs["model"]) == {MODEL}
+    refined = pairs[pairs["refinement_round"] == 1]
+    assert len(refined) == len(pairs) // 2
+    assert set(refined["parent_id"]) <= set(pairs["instruction_id"])
+    assert refined["refinement_goal"].notna().all()
+    for turns in pairs["messages"].map(json.loads):
+        assert [turn["role"] for turn in turns] == ["system", "user", "assistant"]
+
+    report = latest_report(project)
+    assert report["inputs"] == {
+        "files": len(raw_files),
+        "documents_used": good_docs + 1,
+        "quarantined": 2,
+    }
+    fates = {entry["source_path"]: entry for entry in report["documents"]}
+    assert set(fates) == raw_files
+    assert fates["empty.txt"]["reason"].startswith("empty")
+    assert fates["photo.txt"]["reason"].startswith("binary")
+    assert fates["poisoned.md"] == {**fates["poisoned.md"], "status": "used", "pairs": 0}
+    assert report["failures"], "the poisoned document's calls must be failure records"
+    assert report["stages"]["pairs"] == len(pairs)
+    assert report["llm"]["total"]["attempts"] == fake_teacher.calls  # re-asks included
+
+    jsonl = versions(project, f"data/07_model_output/{SKILL}/pairs.jsonl")[-1]
+    assert len(pd.read_json(jsonl, lines=True)) == len(pairs)
+
+
+def test_rerun_makes_no_llm_calls_and_the_same_rows(project, fake_teacher) -> None:
+    run_pipeline(project, teacher_model=MODEL)
+    first, calls = latest_pairs(project), fake_teacher.calls
+
+    run_pipeline(project, teacher_model=MODEL)
+    second = latest_pairs(project)
+
+    assert fake_teacher.calls == calls
+    report = latest_report(project)
+    assert report["llm"]["total"]["new_calls"] == 0
+    assert report["llm"]["total"]["cache_hits"] == report["llm"]["total"]["requests"] > 0
+    pd.testing.assert_frame_equal(first, second)
+
+    # two runs, two versions; the first stays loadable by its version
+    paths = versions(project, f"data/07_model_output/{SKILL}/pairs.parquet")
+    assert len(paths) == 2
+    first_version = paths[0].parent.name
+    dataset = ParquetDataset(
+        filepath=str(project / f"data/07_model_output/{SKILL}/pairs.parquet"),
+        version=Version(first_version, None),
+    )
+    pd.testing.assert_frame_equal(dataset.load(), first)
+
+
+def test_changing_the_seed_changes_the_draws(project, fake_teacher) -> None:
+    run_pipeline(project, teacher_model=MODEL)
+    first = latest_pairs(project)
+    run_pipeline(project, teacher_model=MODEL, **{SKILL: {"seed": 7}})
+    second = latest_pairs(project)
+    draws = ["doc_id", "transformation_agent", "question_type"]
+    assert (
+        not first[draws]
+        .sort_values(draws)
+        .reset_index(drop=True)
+        .equals(second[draws].sort_values(draws).reset_index(drop=True))
+    )
