@@ -93,9 +93,19 @@ def test_invalid_output_becomes_a_failure_record(tmp_path, fake_teacher) -> None
     assert bad.record.attempts == 3  # the first try and two re-asks
     assert bad.record.error_type and bad.record.error
     assert [r.record.status for r in results[:2]] == ["ok", "ok"]
-    # failures are not cached: the next run tries again
+
+
+def test_schema_failures_are_cached_unless_told_otherwise(tmp_path, fake_teacher) -> None:
+    request = LLMRequest("bad", [{"role": "user", "content": FAIL_MARKER}], Verdict)
+    first = _gateway(tmp_path, max_retries=0).generate("judge", [request])[0]
     calls_before = fake_teacher.calls
-    _gateway(tmp_path, max_retries=0).generate("judge", requests[-1:])
+
+    again = _gateway(tmp_path, max_retries=0).generate("judge", [request])[0]
+    assert fake_teacher.calls == calls_before  # same request, same failure: no call
+    assert again.record.status == "failed" and again.record.cached
+    assert again.record.error == first.record.error
+
+    _gateway(tmp_path, max_retries=0, cache_failures=False).generate("judge", [request])
     assert fake_teacher.calls == calls_before + 1
 
 
@@ -117,3 +127,11 @@ def test_generate_works_inside_a_running_event_loop(tmp_path, fake_teacher) -> N
 
     results = asyncio.run(from_a_notebook_cell())
     assert all(r.output is not None for r in results)
+
+
+def test_missing_api_key_fails_before_any_call(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    config = GatewayConfig(model="openai/gpt-4o-mini", cache_path=str(tmp_path / "c.sqlite"))
+    with pytest.raises(ValueError, match="OPENAI_API_KEY"):
+        LLMGateway(config)
+    LLMGateway(config, Credentials(api_key="sk-from-credentials-yml"))  # a key is enough

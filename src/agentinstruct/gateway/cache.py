@@ -16,9 +16,13 @@ from typing import Any
 
 @dataclass(frozen=True)
 class CachedResponse:
-    content: str
+    """A validated answer (`content`), or the schema failure the same request would meet again."""
+
+    content: str | None
     prompt_tokens: int
     completion_tokens: int
+    error_type: str | None = None
+    error: str | None = None
 
 
 def cache_key(
@@ -45,15 +49,17 @@ class ResponseCache:
             self._connection.execute("PRAGMA journal_mode=WAL")
             self._connection.execute(
                 "CREATE TABLE IF NOT EXISTS responses ("
-                " key TEXT PRIMARY KEY, model TEXT NOT NULL, content TEXT NOT NULL,"
+                " key TEXT PRIMARY KEY, model TEXT NOT NULL, content TEXT,"
                 " prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL,"
+                " error_type TEXT, error TEXT,"
                 " created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
             )
 
     def get(self, key: str) -> CachedResponse | None:
         with self._lock:
             row = self._connection.execute(
-                "SELECT content, prompt_tokens, completion_tokens FROM responses WHERE key = ?",
+                "SELECT content, prompt_tokens, completion_tokens, error_type, error"
+                " FROM responses WHERE key = ?",
                 (key,),
             ).fetchone()
         return CachedResponse(*row) if row else None
@@ -61,9 +67,17 @@ class ResponseCache:
     def put(self, key: str, model: str, response: CachedResponse) -> None:
         with self._lock, self._connection:
             self._connection.execute(
-                "INSERT OR REPLACE INTO responses"
-                " (key, model, content, prompt_tokens, completion_tokens) VALUES (?, ?, ?, ?, ?)",
-                (key, model, response.content, response.prompt_tokens, response.completion_tokens),
+                "INSERT OR REPLACE INTO responses (key, model, content, prompt_tokens,"
+                " completion_tokens, error_type, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    key,
+                    model,
+                    response.content,
+                    response.prompt_tokens,
+                    response.completion_tokens,
+                    response.error_type,
+                    response.error,
+                ),
             )
 
     def __len__(self) -> int:

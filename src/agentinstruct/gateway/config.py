@@ -29,6 +29,11 @@ class GatewayConfig(BaseModel):
     transport_retries: int = Field(default=3, ge=0, description="LiteLLM retries on 429/5xx")
     timeout_s: float = Field(default=600, gt=0)
     cache_path: str = "data/llm_cache/responses.sqlite"
+    cache_failures: bool = Field(
+        default=True,
+        description="also cache answers that failed their schema after the re-asks, so a re-run"
+        " repeats them without calls; false retries them. Transport errors are never cached",
+    )
     progress: bool = True
 
 

@@ -6,6 +6,7 @@ that still fails after its retries comes back as a failure record, never as a cr
 
 import asyncio
 import contextvars
+import json
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +15,8 @@ from typing import Any
 
 import instructor
 import litellm
-from pydantic import BaseModel
+from instructor.core import IncompleteOutputException, InstructorRetryException
+from pydantic import BaseModel, ValidationError
 from tqdm.auto import tqdm
 
 from agentinstruct.gateway.cache import CachedResponse, ResponseCache, cache_key
@@ -85,8 +87,9 @@ class LLMGateway:
     def __init__(self, config: GatewayConfig, credentials: Credentials | None = None) -> None:
         self.config = config
         self._credentials = credentials or Credentials()
-        self._cache = ResponseCache(config.cache_path)
         register_embedded_provider(litellm)
+        _require_api_key(config.model, self._credentials)
+        self._cache = ResponseCache(config.cache_path)
         self._client = instructor.from_litellm(
             _counted_acompletion, mode=INSTRUCTOR_MODES[config.mode]
         )
@@ -138,22 +141,9 @@ class LLMGateway:
             request.response_model.model_json_schema(),
             {**params, "mode": self.config.mode},
         )
-        record = {"stage": stage, "item_id": request.item_id, "model": self.model}
-        if (hit := self._cache.get(key)) is not None:
-            output = request.response_model.model_validate_json(hit.content)
-            return LLMResult(
-                request,
-                output,
-                CallRecord(
-                    **record,
-                    status="ok",
-                    cached=True,
-                    attempts=0,
-                    prompt_tokens=hit.prompt_tokens,
-                    completion_tokens=hit.completion_tokens,
-                    latency_s=0.0,
-                ),
-            )
+        hit = self._cache.get(key)
+        if hit is not None and (hit.content is not None or self.config.cache_failures):
+            return self._result(stage, request, hit, cached=True, attempts=0, latency_s=0.0)
 
         attempts = [0]
         _attempts.set(attempts)
@@ -170,45 +160,83 @@ class LLMGateway:
                 **params,
                 **self._credentials.as_call_kwargs(),
             )
+            usage = getattr(completion, "usage", None)
+            response = CachedResponse(
+                content=output.model_dump_json(),
+                prompt_tokens=_tokens(usage, "prompt_tokens"),
+                completion_tokens=_tokens(usage, "completion_tokens"),
+            )
+            self._cache.put(key, self.model, response)
         except Exception as error:  # one bad call must not end the run: it becomes a record
             if isinstance(error, FATAL_ERRORS) or isinstance(error.__cause__, FATAL_ERRORS):
                 raise
             usage = getattr(error, "total_usage", None)
-            return LLMResult(
-                request,
-                None,
-                CallRecord(
-                    **record,
-                    status="failed",
-                    cached=False,
-                    attempts=attempts[0],
-                    prompt_tokens=_tokens(usage, "prompt_tokens"),
-                    completion_tokens=_tokens(usage, "completion_tokens"),
-                    latency_s=time.perf_counter() - started,
-                    error_type=type(error).__name__,
-                    error=str(error)[:ERROR_CHARS],
-                ),
+            response = CachedResponse(
+                content=None,
+                prompt_tokens=_tokens(usage, "prompt_tokens"),
+                completion_tokens=_tokens(usage, "completion_tokens"),
+                error_type=type(error).__name__,
+                error=str(error)[:ERROR_CHARS],
             )
-        usage = getattr(completion, "usage", None)
-        response = CachedResponse(
-            content=output.model_dump_json(),
-            prompt_tokens=_tokens(usage, "prompt_tokens"),
-            completion_tokens=_tokens(usage, "completion_tokens"),
+            if self.config.cache_failures and _is_schema_failure(error):
+                self._cache.put(key, self.model, response)
+        latency_s = time.perf_counter() - started
+        return self._result(
+            stage, request, response, cached=False, attempts=attempts[0], latency_s=latency_s
         )
-        self._cache.put(key, self.model, response)
+
+    def _result(
+        self, stage: str, request: LLMRequest, response: CachedResponse, **record: Any
+    ) -> LLMResult:
+        output = (
+            None
+            if response.content is None
+            else request.response_model.model_validate_json(response.content)
+        )
         return LLMResult(
             request,
             output,
             CallRecord(
-                **record,
-                status="ok",
-                cached=False,
-                attempts=attempts[0],
+                stage=stage,
+                item_id=request.item_id,
+                model=self.model,
+                status="failed" if output is None else "ok",
                 prompt_tokens=response.prompt_tokens,
                 completion_tokens=response.completion_tokens,
-                latency_s=time.perf_counter() - started,
+                error_type=response.error_type,
+                error=response.error,
+                **record,
             ),
         )
+
+
+def _require_api_key(model: str, credentials: Credentials) -> None:
+    """Fail before the first call when the provider's key is nowhere to be found.
+
+    Without a key LiteLLM raises a retryable-looking error per request, and a run would end
+    with every item a failure record instead of one clear message.
+    """
+    if credentials.api_key is not None:
+        return
+    missing = litellm.validate_environment(model=model, api_base=credentials.api_base)[
+        "missing_keys"
+    ]
+    keys = [name for name in missing if name.endswith("_KEY")]
+    if keys:
+        raise ValueError(
+            f"Model {model!r} needs {' or '.join(keys)}: set it in the environment, or put "
+            "api_key in conf/local/credentials.yml and name that entry in the teacher_llm "
+            "catalog entry (`credentials: <entry>`)."
+        )
+
+
+def _is_schema_failure(error: Exception) -> bool:
+    """The model's own output failed its schema: the same request would fail the same way."""
+    if isinstance(error, IncompleteOutputException):
+        return True
+    return isinstance(error, InstructorRetryException) and isinstance(
+        error.__cause__, ValidationError | json.JSONDecodeError
+    )
 
 
 def _tokens(usage: Any, field: str) -> int:
