@@ -11,41 +11,11 @@ from typing import Any
 import litellm
 from litellm import CustomLLM, ModelResponse, Usage
 
+from agentinstruct.devtools.schema_example import schema_example
+
 PROVIDER = "fake"
 MODEL = f"{PROVIDER}/teacher"
 FAIL_MARKER = "FAIL-THIS-CALL"
-
-
-def fake_value(schema: dict[str, Any], defs: dict[str, Any], salt: str) -> Any:
-    """The first valid value of `schema` that `salt` picks; enough of JSON Schema for our models."""
-    if "$ref" in schema:
-        return fake_value(defs[schema["$ref"].rsplit("/", 1)[-1]], defs, salt)
-    if "enum" in schema:
-        return schema["enum"][
-            int(hashlib.sha256(salt.encode()).hexdigest(), 16) % len(schema["enum"])
-        ]
-    if "anyOf" in schema:
-        return fake_value(next(s for s in schema["anyOf"] if s.get("type") != "null"), defs, salt)
-    kind = schema.get("type")
-    if kind == "object":
-        return {
-            name: fake_value(sub, defs, f"{salt}.{name}")
-            for name, sub in schema.get("properties", {}).items()
-        }
-    if kind == "array":
-        count = max(schema.get("minItems", 1), 1)
-        return [fake_value(schema.get("items", {}), defs, f"{salt}[{i}]") for i in range(count)]
-    if kind == "string":
-        word = f"fake {hashlib.sha256(salt.encode()).hexdigest()[:8]} "
-        text = word * (schema.get("minLength", 1) // len(word) + 2)
-        return text[: min(len(text), schema.get("maxLength", len(text)))].strip() or "x"
-    if kind == "integer":
-        return schema.get("minimum", 0)
-    if kind == "number":
-        return float(schema.get("minimum", 0))
-    if kind == "boolean":
-        return True
-    return None
 
 
 class FakeTeacher(CustomLLM):
@@ -72,7 +42,7 @@ class FakeTeacher(CustomLLM):
             content = '{"this is": not json'
         else:
             salt = hashlib.sha256(prompt.encode()).hexdigest()
-            content = json.dumps(fake_value(schema, schema.get("$defs", {}), salt))
+            content = json.dumps(schema_example(schema, salt))
         model_response.choices[0].message.content = content
         model_response.choices[0].finish_reason = "stop"
         model_response.model = model

@@ -109,6 +109,7 @@ def test_failed_call_must_carry_its_error() -> None:
         "prompt_tokens": 1,
         "completion_tokens": 1,
         "latency_s": 0.1,
+        "cost_usd": 0.0,
         "error_type": None,
         "error": None,
     }

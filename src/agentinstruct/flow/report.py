@@ -24,6 +24,7 @@ def _llm_usage(calls: pd.DataFrame) -> dict[str, Any]:
         "new_prompt_tokens": int(new_calls["prompt_tokens"].sum()),
         "new_completion_tokens": int(new_calls["completion_tokens"].sum()),
         "llm_seconds": round(float(calls["latency_s"].sum()), 2),
+        "cost_usd": round(float(calls["cost_usd"].sum()), 6),
     }
 
 

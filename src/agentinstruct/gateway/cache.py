@@ -47,6 +47,9 @@ class ResponseCache:
         self._connection = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
         with self._lock, self._connection:
             self._connection.execute("PRAGMA journal_mode=WAL")
+            # WAL + NORMAL: a commit survives a crash of this process (not of the OS) without an
+            # fsync per entry, which cost ~0.5 ms a call.
+            self._connection.execute("PRAGMA synchronous=NORMAL")
             self._connection.execute(
                 "CREATE TABLE IF NOT EXISTS responses ("
                 " key TEXT PRIMARY KEY, model TEXT NOT NULL, content TEXT,"
@@ -55,14 +58,19 @@ class ResponseCache:
                 " created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
             )
 
-    def get(self, key: str) -> CachedResponse | None:
-        with self._lock:
-            row = self._connection.execute(
-                "SELECT content, prompt_tokens, completion_tokens, error_type, error"
-                " FROM responses WHERE key = ?",
-                (key,),
-            ).fetchone()
-        return CachedResponse(*row) if row else None
+    def get_many(self, keys: list[str]) -> dict[str, CachedResponse]:
+        """Entries for the keys that have one: one query per 500 keys instead of one per call."""
+        found: dict[str, CachedResponse] = {}
+        for start in range(0, len(keys), 500):
+            batch = keys[start : start + 500]
+            with self._lock:
+                rows = self._connection.execute(
+                    "SELECT key, content, prompt_tokens, completion_tokens, error_type, error"
+                    f" FROM responses WHERE key IN ({','.join('?' * len(batch))})",
+                    batch,
+                ).fetchall()
+            found.update({row[0]: CachedResponse(*row[1:]) for row in rows})
+        return found
 
     def put(self, key: str, model: str, response: CachedResponse) -> None:
         with self._lock, self._connection:

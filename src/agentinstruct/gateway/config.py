@@ -28,6 +28,10 @@ class GatewayConfig(BaseModel):
     max_retries: int = Field(default=2, ge=0, description="re-asks after a schema failure")
     transport_retries: int = Field(default=3, ge=0, description="LiteLLM retries on 429/5xx")
     timeout_s: float = Field(default=600, gt=0)
+    input_cost_per_token: float | None = Field(
+        default=None, ge=0, description="USD, for a model missing from LiteLLM's price map"
+    )
+    output_cost_per_token: float | None = Field(default=None, ge=0)
     cache_path: str = "data/llm_cache/responses.sqlite"
     cache_failures: bool = Field(
         default=True,

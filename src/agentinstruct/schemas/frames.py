@@ -121,6 +121,7 @@ class CallLogSchema(_Frame):
     prompt_tokens: Series[int] = pa.Field(ge=0)
     completion_tokens: Series[int] = pa.Field(ge=0)
     latency_s: Series[float] = pa.Field(ge=0)
+    cost_usd: Series[float] = pa.Field(ge=0, description="0 for cached and failed calls")
     error_type: Series[str] = pa.Field(nullable=True)
     error: Series[str] = pa.Field(nullable=True)
 

@@ -5,7 +5,9 @@ JSON schema, which a grammar-constrained local model cannot exceed, so a small m
 ramble past its token budget. Keep them at most 1000 (see gateway/local_model.py).
 """
 
-from typing import Annotated, Literal, get_args
+import copy
+from functools import cache
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, Field, StringConstraints
 
@@ -24,27 +26,41 @@ AnswerFormat = Literal[
 ANSWER_FORMATS: tuple[str, ...] = get_args(AnswerFormat)
 
 
-class TransformedPassage(BaseModel):
+@cache
+def _json_schema(model: type[BaseModel], args: tuple, options: tuple) -> dict[str, Any]:
+    return BaseModel.model_json_schema.__func__(model, *args, **dict(options))
+
+
+class Contract(BaseModel):
+    """Base of the response models. Their JSON schema is built once per class: Instructor and
+    the cache key ask for it on every call, and building it cost about 1 ms a call."""
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **options: Any) -> dict[str, Any]:
+        return copy.deepcopy(_json_schema(cls, args, tuple(sorted(options.items()))))
+
+
+class TransformedPassage(Contract):
     """Stage 1: the document rewritten by one content transformation agent."""
 
     passage: str = Field(min_length=100, max_length=1000)
 
 
-class OpenQuestion(BaseModel):
+class OpenQuestion(Contract):
     """Stage 2 for free-text formats (short answer, essay, fill-in, matching, ordering)."""
 
     question: str = Field(min_length=10, max_length=400)
     answer: str = Field(min_length=1, max_length=400)
 
 
-class TrueFalseQuestion(BaseModel):
+class TrueFalseQuestion(Contract):
     """Stage 2 for true/false items: a statement and its truth value."""
 
     question: str = Field(min_length=10, max_length=400)
     answer: Literal["True", "False"]
 
 
-class MultipleChoiceQuestion(BaseModel):
+class MultipleChoiceQuestion(Contract):
     """Stage 2 for multiple-choice items: four options and the letter of the right one."""
 
     question: str = Field(min_length=10, max_length=400)
@@ -52,13 +68,13 @@ class MultipleChoiceQuestion(BaseModel):
     answer: Literal["A", "B", "C", "D"]
 
 
-class Suggestions(BaseModel):
+class Suggestions(Contract):
     """Stage 3, suggester: concrete ways to reach a refinement goal."""
 
     suggestions: list[Suggestion] = Field(min_length=1, max_length=3)
 
 
-class EditedPassage(BaseModel):
+class EditedPassage(Contract):
     """Stage 3, editor: the passage comes first so the task that follows is written against it."""
 
     passage: str = Field(min_length=60, max_length=1000)
@@ -77,7 +93,7 @@ class EditedMultipleChoiceTask(MultipleChoiceQuestion, EditedPassage):
     """Stage 3, editor: the new passage and task, for multiple-choice items."""
 
 
-class TeacherAnswer(BaseModel):
+class TeacherAnswer(Contract):
     """The teacher's response to a final task: the answer, then a short explanation."""
 
     answer: str = Field(min_length=1, max_length=300)

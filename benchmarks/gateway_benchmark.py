@@ -1,0 +1,252 @@
+"""How close the gateway gets to the endpoint's limit: raw AsyncOpenAI vs gateway vs pipeline.
+
+Starts the project's fake OpenAI-compatible server on 127.0.0.1 in its own process, then
+measures, in one run:
+  (a) raw AsyncOpenAI + a semaphore (the baseline a hand-written client reaches),
+  (b) the gateway (LiteLLM + Instructor) on structured calls, with an empty cache,
+  (c) the whole reading_comprehension pipeline on N documents against the server,
+each as wall time, calls/s and the ratio to its ideal bound, plus CPU ms per call at zero
+latency for (a) and (b). Prints a table and writes JSON.
+
+    .venv/bin/python benchmarks/gateway_benchmark.py --calls 2000 --concurrency 64 --latency 0.2
+"""
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import yaml
+from openai import AsyncOpenAI
+from pydantic import Field
+
+from agentinstruct.gateway import Credentials, GatewayConfig, LLMGateway, LLMRequest
+from agentinstruct.schemas.llm_outputs import Contract
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = "openai/fake-teacher"
+
+
+class Verdict(Contract):
+    label: str = Field(min_length=3, max_length=60)
+    score: int
+    reasons: list[str] = Field(min_length=1, max_length=3)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def fake_server(latency: float, *extra: str):
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "agentinstruct.devtools.fake_openai",
+            "--port",
+            str(port),
+            "--latency",
+            str(latency),
+            *extra,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _messages(i: int) -> list[dict[str, str]]:
+    return [{"role": "user", "content": f"Judge item {i}: is it good?"}]
+
+
+async def _raw_openai(base_url: str, calls: int, concurrency: int) -> None:
+    client = AsyncOpenAI(base_url=base_url, api_key="sk-fake", max_retries=0)
+    limit = asyncio.Semaphore(concurrency)
+    schema = {"name": "Verdict", "schema": Verdict.model_json_schema()}
+
+    async def one(i: int) -> None:
+        async with limit:
+            response = await client.chat.completions.create(
+                model="fake-teacher",
+                messages=_messages(i),
+                response_format={"type": "json_schema", "json_schema": schema},
+            )
+        Verdict.model_validate_json(response.choices[0].message.content)
+
+    await asyncio.gather(*(one(i) for i in range(calls)))
+    await client.close()
+
+
+def raw_openai(base_url: str, calls: int, concurrency: int) -> None:
+    asyncio.run(_raw_openai(base_url, calls, concurrency))
+
+
+def gateway(base_url: str, calls: int, concurrency: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        config = GatewayConfig(
+            model=MODEL,
+            concurrency=concurrency,
+            progress=False,
+            cache_path=str(Path(folder) / "cache.sqlite"),
+        )
+        llm = LLMGateway(config, Credentials(api_key="sk-fake", api_base=base_url))
+        requests = [LLMRequest(f"item-{i}", _messages(i), Verdict) for i in range(calls)]
+        results = llm.generate("benchmark", requests)
+        failed = sum(result.output is None for result in results)
+        if failed:
+            raise RuntimeError(f"{failed} gateway calls failed")
+
+
+def timed(function, *args) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    function(*args)
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def _project(folder: Path, base_url: str, documents: int, concurrency: int) -> Path:
+    """A copy of the project whose teacher is the fake server, with `documents` synthetic docs."""
+    project = folder / "project"
+    shutil.copytree(ROOT / "conf", project / "conf", ignore=shutil.ignore_patterns("local"))
+    (project / "conf" / "local").mkdir()
+    (project / "src").mkdir()
+    shutil.copy(ROOT / "pyproject.toml", project)
+    shutil.copy(ROOT / ".telemetry", project)
+    teacher = yaml.safe_load((ROOT / "conf/base/catalog_llm.yml").read_text())["teacher_llm"]
+    teacher.update(
+        model=MODEL,
+        concurrency=concurrency,
+        credentials="fake",
+        progress=False,
+        input_cost_per_token=1e-7,
+        output_cost_per_token=4e-7,
+    )
+    (project / "conf/local/catalog_llm.yml").write_text(yaml.safe_dump({"teacher_llm": teacher}))
+    (project / "conf/local/credentials.yml").write_text(
+        yaml.safe_dump({"fake": {"api_key": "sk-fake", "api_base": base_url}})
+    )
+    raw = project / "data/01_raw/reading_comprehension"
+    raw.mkdir(parents=True)
+    for i in range(documents):
+        raw.joinpath(f"doc_{i:04d}.txt").write_text(
+            f"Document {i}. " + "Bees carry pollen between flowers and make honey. " * 8
+        )
+    return project
+
+
+def pipeline(base_url: str, documents: int, concurrency: int, latency: float) -> dict:
+    from kedro.framework.session import KedroSession
+    from kedro.framework.startup import bootstrap_project
+
+    with tempfile.TemporaryDirectory() as folder:
+        project = _project(Path(folder), base_url, documents, concurrency)
+        cwd = Path.cwd()
+        os.chdir(project)
+        try:
+            bootstrap_project(project)
+            started = time.perf_counter()
+            with KedroSession.create(project_path=project) as session:
+                session.run(pipeline_name="reading_comprehension")
+            wall = time.perf_counter() - started
+            reports = sorted(
+                (project / "data/08_reporting/reading_comprehension/run_report.json").iterdir()
+            )
+            report = json.loads((reports[-1] / "run_report.json").read_text())
+        finally:
+            os.chdir(cwd)
+    stages = report["llm"]["by_stage"]
+    order = [
+        "transformation",
+        "seed_instructions",
+        "refinement.suggest",
+        "refinement.edit",
+        "answers",
+    ]
+    waves = sum(
+        math.ceil(stages[name]["requests"] / concurrency) for name in order if name in stages
+    )
+    calls = report["llm"]["total"]["requests"]
+    return {
+        "wall_s": wall,
+        "calls": calls,
+        "bound_s": waves * latency,
+        "pairs": report["stages"]["pairs"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--latency", type=float, default=0.2)
+    parser.add_argument(
+        "--cpu-calls", type=int, default=500, help="calls for the zero-latency CPU run"
+    )
+    parser.add_argument("--docs", type=int, default=50)
+    parser.add_argument(
+        "--json", type=Path, default=ROOT / "benchmarks/results/gateway_benchmark.json"
+    )
+    args = parser.parse_args()
+
+    ideal = math.ceil(args.calls / args.concurrency) * args.latency
+    rows = []
+    with fake_server(args.latency) as base_url:
+        for name, function in [("raw AsyncOpenAI", raw_openai), ("gateway (structured)", gateway)]:
+            wall, _ = timed(function, base_url, args.calls, args.concurrency)
+            rows.append({"name": name, "calls": args.calls, "wall_s": wall, "bound_s": ideal})
+        if args.docs:
+            run = pipeline(base_url, args.docs, args.concurrency, args.latency)
+            rows.append({"name": f"pipeline ({args.docs} docs)", **run})
+    with fake_server(0.0) as base_url:
+        for row, function in zip(rows, [raw_openai, gateway], strict=False):
+            timed(function, base_url, 50, args.concurrency)  # warm-up: imports, connections
+            _, cpu = timed(function, base_url, args.cpu_calls, args.concurrency)
+            row["cpu_ms_per_call"] = 1000 * cpu / args.cpu_calls
+
+    print(
+        f"\n{args.calls} calls, {args.concurrency} in flight, {args.latency}s latency "
+        f"(ideal {ideal:.2f}s); CPU at zero latency over {args.cpu_calls} calls\n"
+    )
+    header = ["calls", "wall s", "calls/s", "bound s", "x bound"]
+    print(f"{'':24} " + " ".join(f"{name:>8}" for name in header) + f" {'CPU ms/call':>12}")
+    for row in rows:
+        row["calls_per_s"] = row["calls"] / row["wall_s"]
+        row["ratio_to_bound"] = row["wall_s"] / row["bound_s"]
+        cpu = f"{row['cpu_ms_per_call']:.2f}" if "cpu_ms_per_call" in row else "-"
+        print(
+            f"{row['name']:24} {row['calls']:>6} {row['wall_s']:>8.2f} {row['calls_per_s']:>8.1f} "
+            f"{row['bound_s']:>8.2f} {row['ratio_to_bound']:>8.2f} {cpu:>12}"
+        )
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(
+        json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "rows": rows}, indent=2)
+    )
+    print(f"\nwritten: {args.json}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Tools for benchmarks and tests: a fake OpenAI-compatible server that answers any schema."""

@@ -1,0 +1,197 @@
+"""A fake OpenAI-compatible chat server on 127.0.0.1, for benchmarks and tests.
+
+It answers `/v1/chat/completions` after a fixed latency with JSON valid for the request's
+`response_format` JSON schema (or its first tool's parameters), and injects faults at given
+rates: 429 with Retry-After, 500, answers slower than the client's timeout, malformed JSON and
+output truncated at max_tokens. Run it as a process:
+
+    python -m agentinstruct.devtools.fake_openai --port 8765 --latency 0.2 --rate-429 0.1
+"""
+
+import argparse
+import asyncio
+import hashlib
+import json
+import random
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from agentinstruct.devtools.schema_example import schema_example
+
+HOST = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class Faults:
+    """Share of requests that meet each fault (drawn independently per request, in this order)."""
+
+    rate_limited: float = 0.0
+    server_error: float = 0.0
+    timeout: float = 0.0
+    malformed: float = 0.0
+    truncated: float = 0.0
+    retry_after_s: float = 0.05
+    timeout_s: float = 30.0
+
+
+@dataclass
+class FakeOpenAIServer:
+    latency_s: float = 0.2
+    faults: Faults = field(default_factory=Faults)
+    seed: int = 0
+    port: int = 0
+    served: Counter = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}/v1"
+
+    def _app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._chat)
+        return app
+
+    def _fault(self) -> str | None:
+        faults = self.faults
+        for name, rate in [
+            ("rate_limited", faults.rate_limited),
+            ("server_error", faults.server_error),
+            ("timeout", faults.timeout),
+            ("malformed", faults.malformed),
+            ("truncated", faults.truncated),
+        ]:
+            if rate and self._rng.random() < rate:
+                return name
+        return None
+
+    async def _chat(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        fault = self._fault()
+        self.served[fault or "ok"] += 1
+        await asyncio.sleep(self.latency_s)
+        if fault == "rate_limited":
+            return web.json_response(
+                {"error": {"message": "Rate limit reached", "type": "rate_limit_error"}},
+                status=429,
+                headers={"Retry-After": str(self.faults.retry_after_s)},
+            )
+        if fault == "server_error":
+            return web.json_response(
+                {"error": {"message": "boom", "type": "server_error"}}, status=500
+            )
+        if fault == "timeout":
+            await asyncio.sleep(self.faults.timeout_s)
+        return web.json_response(completion(body, fault))
+
+    async def _serve(self, started: threading.Event) -> None:
+        self._runner = web.AppRunner(self._app(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, HOST, self.port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]
+        started.set()
+
+    def start(self) -> "FakeOpenAIServer":
+        """Serve from a background thread (for tests); returns once the port is known."""
+        started = threading.Event()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._serve(started), self._loop)
+        started.wait(10)
+        return self
+
+    def stop(self) -> None:
+        if self._loop is None:
+            return
+        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop = None
+
+
+def completion(body: dict[str, Any], fault: str | None = None) -> dict[str, Any]:
+    """An OpenAI chat completion answering `body`; content depends only on the messages."""
+    prompt = json.dumps(body.get("messages", []), sort_keys=True)
+    salt = hashlib.sha256(prompt.encode()).hexdigest()
+    message: dict[str, Any] = {"role": "assistant", "content": None}
+    tools = body.get("tools")
+    if tools:
+        function = tools[0]["function"]
+        arguments = json.dumps(schema_example(function.get("parameters", {}), salt))
+        message["tool_calls"] = [
+            {
+                "id": f"call_{salt[:12]}",
+                "type": "function",
+                "function": {"name": function["name"], "arguments": arguments},
+            }
+        ]
+        text = arguments
+    else:
+        response_format = body.get("response_format") or {}
+        schema = response_format.get("json_schema", {}).get("schema") or response_format.get(
+            "schema"
+        )
+        text = json.dumps(schema_example(schema, salt)) if schema else f"fake answer {salt[:8]}"
+        message["content"] = text
+    finish_reason = "tool_calls" if tools else "stop"
+    if fault in ("malformed", "truncated"):
+        cut = text[: max(1, len(text) // 2)]
+        finish_reason = "length" if fault == "truncated" else finish_reason
+        if tools:
+            message["tool_calls"][0]["function"]["arguments"] = cut
+        else:
+            message["content"] = cut
+    prompt_tokens, completion_tokens = len(prompt) // 4 + 1, len(text) // 4 + 1
+    return {
+        "id": f"chatcmpl-{salt[:16]}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body.get("model", "fake"),
+        "choices": [{"index": 0, "message": message, "finish_reason": finish_reason}],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--latency", type=float, default=0.2)
+    parser.add_argument("--seed", type=int, default=0)
+    for name in ("429", "500", "timeout", "malformed", "truncated"):
+        parser.add_argument(f"--rate-{name}", type=float, default=0.0)
+    parser.add_argument("--timeout-s", type=float, default=30.0)
+    args = parser.parse_args()
+    server = FakeOpenAIServer(
+        latency_s=args.latency,
+        seed=args.seed,
+        port=args.port,
+        faults=Faults(
+            rate_limited=args.rate_429,
+            server_error=args.rate_500,
+            timeout=args.rate_timeout,
+            malformed=args.rate_malformed,
+            truncated=args.rate_truncated,
+            timeout_s=args.timeout_s,
+        ),
+    )
+    web.run_app(server._app(), host=HOST, port=args.port, access_log=None, print=None)
+
+
+if __name__ == "__main__":
+    main()
