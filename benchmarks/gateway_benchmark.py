@@ -17,11 +17,14 @@ import json
 import math
 import os
 import shutil
+import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -121,6 +124,80 @@ def gateway(base_url: str, calls: int, concurrency: int) -> None:
             raise RuntimeError(f"{failed} gateway calls failed")
 
 
+def gateway_with_faults(base_url: str, calls: int, concurrency: int) -> dict:
+    """Every item must come back answered or as a failure record; retries must stay bounded."""
+    with tempfile.TemporaryDirectory() as folder:
+        config = GatewayConfig(
+            model=MODEL,
+            concurrency=concurrency,
+            progress=False,
+            max_retries=2,
+            transport_retries=4,
+            input_cost_per_token=1e-7,
+            output_cost_per_token=4e-7,
+            cache_path=str(Path(folder) / "cache.sqlite"),
+        )
+        llm = LLMGateway(config, Credentials(api_key="sk-fake", api_base=base_url))
+        requests = [LLMRequest(f"item-{i}", _messages(i), Verdict) for i in range(calls)]
+        started = time.perf_counter()
+        results = llm.generate("faults", requests)
+        wall = time.perf_counter() - started
+    with urllib.request.urlopen(base_url.removesuffix("/v1") + "/stats") as response:
+        served = json.load(response)
+    return {
+        "served": served,
+        "wall_s": wall,
+        "answered": sum(r.output is not None for r in results),
+        "failed": sum(r.output is None for r in results),
+        "attempts": sum(r.record.attempts for r in results),
+    }
+
+
+def resume_after_sigkill(base_url: str, calls: int) -> dict:
+    """Kill a gateway run with SIGKILL once half its answers are cached, then run it again."""
+    with tempfile.TemporaryDirectory() as folder:
+        cache, out = Path(folder) / "cache.sqlite", Path(folder) / "out.json"
+        command = [
+            sys.executable,
+            "-m",
+            "agentinstruct.devtools.gateway_worker",
+            base_url,
+            str(cache),
+            str(calls),
+            str(out),
+        ]
+        worker = subprocess.Popen(command)
+        while _cached(cache) < calls // 2 and worker.poll() is None:
+            time.sleep(0.01)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+        cached_at_kill = _cached(cache)
+        subprocess.run(command, check=True)
+        resumed = json.loads(out.read_text())
+        with urllib.request.urlopen(base_url.removesuffix("/v1") + "/stats") as response:
+            served = sum(json.load(response).values())
+        fresh_out = Path(folder) / "fresh.json"
+        subprocess.run(
+            [*command[:4], str(Path(folder) / "fresh.sqlite"), str(calls), str(fresh_out)],
+            check=True,
+        )
+        fresh = json.loads(fresh_out.read_text())
+    return {
+        "calls": calls,
+        "cached_at_kill": cached_at_kill,
+        "calls_killed_plus_resumed": served,
+        "identical_outputs": resumed == fresh,
+    }
+
+
+def _cached(path: Path) -> int:
+    try:
+        with sqlite3.connect(path) as connection:
+            return connection.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
 def timed(function, *args) -> tuple[float, float]:
     """(wall seconds, CPU seconds of this process)."""
     wall, cpu = time.perf_counter(), time.process_time()
@@ -207,6 +284,8 @@ def main() -> None:
         "--cpu-calls", type=int, default=500, help="calls for the zero-latency CPU run"
     )
     parser.add_argument("--docs", type=int, default=50)
+    parser.add_argument("--fault-calls", type=int, default=1000)
+    parser.add_argument("--resume-calls", type=int, default=1000)
     parser.add_argument(
         "--json", type=Path, default=ROOT / "benchmarks/results/gateway_benchmark.json"
     )
@@ -241,9 +320,38 @@ def main() -> None:
             f"{row['name']:24} {row['calls']:>6} {row['wall_s']:>8.2f} {row['calls_per_s']:>8.1f} "
             f"{row['bound_s']:>8.2f} {row['ratio_to_bound']:>8.2f} {cpu:>12}"
         )
+    faults = {}
+    if args.fault_calls:
+        rates = ["--rate-429", "0.1", "--rate-500", "0.1", "--rate-malformed", "0.1"]
+        with fake_server(args.latency, *rates, "--seed", "1") as base_url:
+            faults = gateway_with_faults(base_url, args.fault_calls, args.concurrency)
+        print(
+            f"\nfaults (10% 429, 10% 500, 10% malformed), {args.fault_calls} calls: "
+            f"{faults['answered']} answered, {faults['failed']} failure records, "
+            f"{faults['attempts']} attempts incl. re-asks, {faults['wall_s']:.2f}s;\n"
+            f"server answered {sum(faults['served'].values())} requests: {faults['served']}"
+        )
+    resume = {}
+    if args.resume_calls:
+        with fake_server(0.05) as base_url:
+            resume = resume_after_sigkill(base_url, args.resume_calls)
+        ratio = resume["calls_killed_plus_resumed"] / resume["calls"]
+        print(
+            f"\nSIGKILL with {resume['cached_at_kill']}/{resume['calls']} answers cached, then "
+            f"re-run: {resume['calls_killed_plus_resumed']} calls in all ({ratio:.3f}x an "
+            f"uninterrupted run); outputs identical: {resume['identical_outputs']}"
+        )
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(
-        json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "rows": rows}, indent=2)
+        json.dumps(
+            {
+                "args": {k: str(v) for k, v in vars(args).items()},
+                "rows": rows,
+                "faults": faults,
+                "resume": resume,
+            },
+            indent=2,
+        )
     )
     print(f"\nwritten: {args.json}")
 

@@ -60,7 +60,12 @@ class FakeOpenAIServer:
     def _app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._chat)
+        app.router.add_get("/stats", self._stats)
         return app
+
+    async def _stats(self, request: web.Request) -> web.Response:
+        """Requests served so far, by fault ("ok" for none): what a client really paid for."""
+        return web.json_response(dict(self.served))
 
     def _fault(self) -> str | None:
         faults = self.faults

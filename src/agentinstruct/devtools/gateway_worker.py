@@ -1,0 +1,39 @@
+"""Runs the gateway on N synthetic requests against an endpoint, as a process one can kill.
+
+python -m agentinstruct.devtools.gateway_worker BASE_URL CACHE_PATH N OUT_JSON
+"""
+
+import json
+import sys
+
+from agentinstruct.gateway import Credentials, GatewayConfig, LLMGateway, LLMRequest
+from agentinstruct.schemas.llm_outputs import TeacherAnswer
+
+MODEL = "openai/fake-teacher"
+
+
+def requests(count: int) -> list[LLMRequest]:
+    return [
+        LLMRequest(f"item-{i}", [{"role": "user", "content": f"Question {i}?"}], TeacherAnswer)
+        for i in range(count)
+    ]
+
+
+def gateway(base_url: str, cache_path: str, **config: object) -> LLMGateway:
+    settings = {"concurrency": 8, "progress": False, "input_cost_per_token": 0.0, **config}
+    return LLMGateway(
+        GatewayConfig(model=MODEL, cache_path=cache_path, **settings),
+        Credentials(api_key="sk-fake", api_base=base_url),
+    )
+
+
+def main() -> None:
+    base_url, cache_path, count, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    results = gateway(base_url, cache_path).generate("worker", requests(count))
+    outputs = [result.output.model_dump() if result.output else None for result in results]
+    with open(out, "w") as file:
+        json.dump(outputs, file)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""The gateway against a real HTTP endpoint (the fake OpenAI server): faults, retries, resume."""
+
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from agentinstruct.devtools.fake_openai import FakeOpenAIServer, Faults
+from agentinstruct.devtools.gateway_worker import gateway, requests
+from tests.conftest import PROJECT_ROOT
+
+
+@pytest.fixture
+def server():
+    servers = []
+
+    def start(**kwargs) -> FakeOpenAIServer:
+        servers.append(FakeOpenAIServer(**kwargs).start())
+        return servers[-1]
+
+    yield start
+    for running in servers:
+        running.stop()
+
+
+def test_faulty_endpoint_every_item_is_answered_or_a_failure(tmp_path, server) -> None:
+    faults = Faults(rate_limited=0.1, server_error=0.1, malformed=0.1, retry_after_s=0.01)
+    endpoint = server(latency_s=0.01, faults=faults, seed=3)
+    llm = gateway(endpoint.base_url, str(tmp_path / "c.sqlite"), max_retries=2, transport_retries=4)
+    results = llm.generate("faulty", requests(120))
+
+    assert [r.request.item_id for r in results] == [f"item-{i}" for i in range(120)]
+    answered = [r for r in results if r.output is not None]
+    failed = [r for r in results if r.output is None]
+    assert len(answered) + len(failed) == 120
+    assert len(answered) >= 110, "retries should rescue nearly every item"
+    assert all(r.record.error_type and r.record.status == "failed" for r in failed)
+    assert sum(r.record.attempts for r in results) <= 120 * 3  # re-asks are bounded
+    served = sum(endpoint.served.values())
+    assert served <= 120 * 3 * 5  # and so are transport retries
+    assert endpoint.served["malformed"] > 0 and endpoint.served["rate_limited"] > 0
+
+
+def test_timeout_becomes_a_failure_record_not_a_hang(tmp_path, server) -> None:
+    endpoint = server(latency_s=0.0, faults=Faults(timeout=1.0, timeout_s=5.0))
+    llm = gateway(
+        endpoint.base_url,
+        str(tmp_path / "c.sqlite"),
+        timeout_s=0.3,
+        transport_retries=0,
+        max_retries=0,
+    )
+    started = time.perf_counter()
+    results = llm.generate("slow", requests(3))
+    assert time.perf_counter() - started < 4
+    assert {r.record.status for r in results} == {"failed"}
+    assert all(
+        "Timeout" in r.record.error_type or "timeout" in r.record.error.lower() for r in results
+    )
+
+
+def test_prompt_change_invalidates_exactly_the_changed_calls(tmp_path, server) -> None:
+    endpoint = server(latency_s=0.0)
+    cache = str(tmp_path / "c.sqlite")
+    gateway(endpoint.base_url, cache).generate("first", requests(10))
+    before = sum(endpoint.served.values())
+    changed = requests(10)
+    changed[3] = type(changed[3])(
+        "item-3", [{"role": "user", "content": "Reworded?"}], changed[3].response_model
+    )
+    results = gateway(endpoint.base_url, cache).generate("second", changed)
+    assert sum(endpoint.served.values()) == before + 1
+    assert [r.record.cached for r in results].count(False) == 1
+
+
+def _cached_entries(path) -> int:
+    try:
+        with sqlite3.connect(path) as connection:
+            return connection.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+def test_sigkill_halfway_then_rerun_pays_only_for_missing_calls(tmp_path, server) -> None:
+    count = 200
+    endpoint = server(latency_s=0.05)
+    cache, out = tmp_path / "c.sqlite", tmp_path / "out.json"
+    command = [
+        sys.executable,
+        "-m",
+        "agentinstruct.devtools.gateway_worker",
+        endpoint.base_url,
+        str(cache),
+        str(count),
+        str(out),
+    ]
+    worker = subprocess.Popen(command, cwd=PROJECT_ROOT)
+    deadline = time.monotonic() + 120
+    while _cached_entries(cache) < count // 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    assert not out.exists(), "killed before it finished"
+    done_before_kill = _cached_entries(cache)
+    assert count // 2 <= done_before_kill < count
+
+    subprocess.run(command, cwd=PROJECT_ROOT, check=True)
+    resumed = json.loads(out.read_text())
+
+    total_calls = sum(endpoint.served.values())
+    assert total_calls <= 1.05 * count, f"{total_calls} calls for {count} items"
+    fresh = gateway(endpoint.base_url, str(tmp_path / "fresh.sqlite")).generate(
+        "uninterrupted", requests(count)
+    )
+    assert resumed == [r.output.model_dump() for r in fresh]
