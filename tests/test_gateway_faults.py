@@ -117,3 +117,28 @@ def test_sigkill_halfway_then_rerun_pays_only_for_missing_calls(tmp_path, server
         "uninterrupted", requests(count)
     )
     assert resumed == [r.output.model_dump() for r in fresh]
+
+
+def test_429_halves_concurrency_and_honours_retry_after(tmp_path, server) -> None:
+    endpoint = server(latency_s=0.01, faults=Faults(rate_limited=0.2, retry_after_s=0.3), seed=5)
+    llm = gateway(
+        endpoint.base_url, str(tmp_path / "c.sqlite"), concurrency=16, transport_retries=6
+    )
+    started = time.perf_counter()
+    results = llm.generate("limited", requests(60))
+
+    assert all(r.output is not None for r in results)
+    assert llm.throttle.rate_limited == endpoint.served["rate_limited"] > 0
+    assert llm.throttle.lowest_limit < 16  # it slowed down instead of storming
+    assert time.perf_counter() - started >= 0.3  # and waited as long as it was told
+    assert sum(endpoint.served.values()) == 60 + endpoint.served["rate_limited"]
+
+
+def test_requests_per_minute_limit_paces_the_run(tmp_path, server) -> None:
+    endpoint = server(latency_s=0.0)
+    llm = gateway(
+        endpoint.base_url, str(tmp_path / "c.sqlite"), concurrency=32, requests_per_minute=600
+    )  # 10 a second
+    started = time.perf_counter()
+    llm.generate("paced", requests(25))
+    assert time.perf_counter() - started >= 1.4  # 25 requests at 10/s, one second of burst

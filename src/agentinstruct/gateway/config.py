@@ -24,9 +24,17 @@ class GatewayConfig(BaseModel):
     model: str = Field(description="LiteLLM model name, e.g. local/smollm2-135m-instruct")
     mode: Literal["json_schema", "tools", "json", "md_json"] = "json_schema"
     generation: GenerationParams = GenerationParams()
-    concurrency: int = Field(default=8, gt=0, description="requests in flight at once")
+    concurrency: int = Field(
+        default=8, gt=0, description="most requests in flight; halved on each 429, then regrown"
+    )
+    requests_per_minute: float | None = Field(default=None, gt=0)
+    tokens_per_minute: float | None = Field(
+        default=None, gt=0, description="prompt (estimated) plus max_tokens of each request"
+    )
     max_retries: int = Field(default=2, ge=0, description="re-asks after a schema failure")
-    transport_retries: int = Field(default=3, ge=0, description="LiteLLM retries on 429/5xx")
+    transport_retries: int = Field(
+        default=3, ge=0, description="retries on 429, 5xx, timeouts and connection errors"
+    )
     timeout_s: float = Field(default=600, gt=0)
     input_cost_per_token: float | None = Field(
         default=None, ge=0, description="USD, for a model missing from LiteLLM's price map"

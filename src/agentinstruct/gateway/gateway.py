@@ -25,6 +25,7 @@ from agentinstruct.gateway.cache import CachedResponse, ResponseCache, cache_key
 from agentinstruct.gateway.config import Credentials, GatewayConfig
 from agentinstruct.gateway.local_model import PROVIDER as EMBEDDED_PROVIDER
 from agentinstruct.gateway.local_model import register_embedded_provider
+from agentinstruct.gateway.throttle import Throttle
 
 INSTRUCTOR_MODES = {
     "json_schema": instructor.Mode.JSON_SCHEMA,
@@ -38,7 +39,17 @@ FATAL_ERRORS = (
     litellm.PermissionDeniedError,
     litellm.NotFoundError,
 )
+# Worth another try: the endpoint, not the request, was the problem.
+TRANSIENT_ERRORS = (
+    litellm.RateLimitError,
+    litellm.Timeout,
+    litellm.APIConnectionError,
+    litellm.InternalServerError,
+    litellm.ServiceUnavailableError,
+    litellm.BadGatewayError,
+)
 ERROR_CHARS = 500
+MAX_BACKOFF_S = 30.0
 
 litellm.suppress_debug_info = True
 _attempts: contextvars.ContextVar[list[int]] = contextvars.ContextVar("llm_attempts")
@@ -91,6 +102,9 @@ class LLMGateway:
     def __init__(self, config: GatewayConfig, credentials: Credentials | None = None) -> None:
         self.config = config
         self._credentials = credentials or Credentials()
+        self.throttle = Throttle(
+            config.concurrency, config.requests_per_minute, config.tokens_per_minute
+        )
         register_embedded_provider(litellm)
         _require_api_key(config.model, self._credentials)
         _register_price(config)
@@ -117,7 +131,6 @@ class LLMGateway:
     async def _generate(self, stage: str, requests: list[LLMRequest]) -> list[LLMResult]:
         keys = [self._cache_key(request) for request in requests]
         hits = self._cache.get_many(keys)
-        limit = asyncio.Semaphore(self.config.concurrency)
         failed = 0
         with tqdm(
             total=len(requests), desc=stage, unit="call", disable=not self.config.progress
@@ -131,8 +144,7 @@ class LLMGateway:
                         stage, request, hit, cached=True, attempts=0, latency_s=0.0
                     )
                 else:
-                    async with limit:
-                        result = await self._call(stage, request, key)
+                    result = await self._call(stage, request, key)
                 failed += result.record.status == "failed"
                 bar.set_postfix(failed=failed, refresh=False)
                 bar.update(1)
@@ -155,22 +167,29 @@ class LLMGateway:
         )
 
     async def _call(self, stage: str, request: LLMRequest, key: str) -> LLMResult:
+        """Ask until answered, out of transport retries, or failed its schema after re-asks."""
         params = self._params(request)
+        tokens = _estimated_tokens(request, params["max_tokens"])
         attempts = [0]
         _attempts.set(attempts)
         started = time.perf_counter()
-        try:
-            output, completion = await self._client.chat.completions.create_with_completion(
-                model=self.model,
-                messages=request.messages,
-                response_model=_instructor_model(request.response_model),
-                max_retries=self.config.max_retries,
-                num_retries=self.config.transport_retries,
-                timeout=self.config.timeout_s,
-                drop_params=True,
-                **params,
-                **self._credentials.as_call_kwargs(),
-            )
+        for retry in range(self.config.transport_retries + 1):
+            try:
+                async with self.throttle.slot(tokens):
+                    sent_at = time.monotonic()
+                    output, completion = await self._ask(request, params)
+            except Exception as error:  # one bad call must not end the run: it becomes a record
+                cause = error.__cause__ if isinstance(error, InstructorRetryException) else error
+                if isinstance(error, FATAL_ERRORS) or isinstance(cause, FATAL_ERRORS):
+                    raise
+                if isinstance(cause, TRANSIENT_ERRORS) and retry < self.config.transport_retries:
+                    await self._back_off(cause, retry, sent_at)
+                    continue
+                response, cost_usd = _failure(error), 0.0
+                if self.config.cache_failures and _is_schema_failure(error):
+                    self._cache.put(key, self.model, response)
+                break
+            await self.throttle.succeeded()
             usage = getattr(completion, "usage", None)
             cost_usd = (getattr(completion, "_hidden_params", None) or {}).get("response_cost")
             response = CachedResponse(
@@ -179,30 +198,39 @@ class LLMGateway:
                 completion_tokens=_tokens(usage, "completion_tokens"),
             )
             self._cache.put(key, self.model, response)
-        except Exception as error:  # one bad call must not end the run: it becomes a record
-            cost_usd = None
-            if isinstance(error, FATAL_ERRORS) or isinstance(error.__cause__, FATAL_ERRORS):
-                raise
-            usage = getattr(error, "total_usage", None)
-            response = CachedResponse(
-                content=None,
-                prompt_tokens=_tokens(usage, "prompt_tokens"),
-                completion_tokens=_tokens(usage, "completion_tokens"),
-                error_type=type(error).__name__,
-                error=str(error)[:ERROR_CHARS],
-            )
-            if self.config.cache_failures and _is_schema_failure(error):
-                self._cache.put(key, self.model, response)
-        latency_s = time.perf_counter() - started
+            break
         return self._result(
             stage,
             request,
             response,
             cached=False,
             attempts=attempts[0],
-            latency_s=latency_s,
+            latency_s=time.perf_counter() - started,
             cost_usd=float(cost_usd or 0.0),
         )
+
+    async def _ask(self, request: LLMRequest, params: dict[str, Any]) -> tuple[BaseModel, Any]:
+        """One Instructor call (with its re-asks); transport retries are ours, not LiteLLM's."""
+        return await self._client.chat.completions.create_with_completion(
+            model=self.model,
+            messages=request.messages,
+            response_model=_instructor_model(request.response_model),
+            max_retries=self.config.max_retries,
+            num_retries=0,
+            timeout=self.config.timeout_s,
+            drop_params=True,
+            **params,
+            **self._credentials.as_call_kwargs(),
+        )
+
+    async def _back_off(self, error: Exception, retry: int, sent_at: float) -> None:
+        """On 429 slow everyone down for Retry-After; on other transient errors, wait alone."""
+        delay = _retry_after_s(error)
+        if isinstance(error, litellm.RateLimitError):
+            pause = delay if delay is not None else 2.0**retry
+            await self.throttle.rate_limited_for(pause, sent_at)
+        else:
+            await asyncio.sleep(min(MAX_BACKOFF_S, delay or 0.5 * 2.0**retry))
 
     def _result(
         self, stage: str, request: LLMRequest, response: CachedResponse, **record: Any
@@ -283,6 +311,33 @@ def _require_api_key(model: str, credentials: Credentials) -> None:
             "api_key in conf/local/credentials.yml and name that entry in the teacher_llm "
             "catalog entry (`credentials: <entry>`)."
         )
+
+
+def _failure(error: Exception) -> CachedResponse:
+    usage = getattr(error, "total_usage", None)
+    return CachedResponse(
+        content=None,
+        prompt_tokens=_tokens(usage, "prompt_tokens"),
+        completion_tokens=_tokens(usage, "completion_tokens"),
+        error_type=type(error).__name__,
+        error=str(error)[:ERROR_CHARS],
+    )
+
+
+def _retry_after_s(error: Exception) -> float | None:
+    """The endpoint's Retry-After, where LiteLLM kept the response headers."""
+    headers = getattr(getattr(error, "response", None), "headers", None) or getattr(
+        error, "litellm_response_headers", None
+    )
+    try:
+        return min(MAX_BACKOFF_S, float(headers.get("retry-after")))
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+def _estimated_tokens(request: LLMRequest, max_tokens: int) -> int:
+    """What a request may cost against a tokens-per-minute limit (4 characters a token)."""
+    return sum(len(message["content"]) for message in request.messages) // 4 + max_tokens
 
 
 def _is_schema_failure(error: Exception) -> bool:
