@@ -118,6 +118,7 @@ def build_run_report(
         "llm": {
             "total": _llm_usage(calls),
             "by_stage": {stage: _llm_usage(group) for stage, group in calls.groupby("stage")},
+            "by_model": {model: _llm_usage(group) for model, group in calls.groupby("model")},
         },
         "failures": failures.to_dict(orient="records"),
         "documents": entries,

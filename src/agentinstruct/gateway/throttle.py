@@ -74,7 +74,7 @@ class Throttle:
         finally:
             async with self._changed:
                 self._in_flight -= 1
-                self._changed.notify_all()
+                self._changed.notify(1)  # one slot freed: wake one waiter, not thousands
 
     async def _wait_for_rate(self, tokens: int) -> None:
         for bucket, amount in ((self._requests, 1), (self._tokens, tokens)):
@@ -85,7 +85,7 @@ class Throttle:
         if self.limit < self.max_concurrency:
             async with self._changed:
                 self.limit += 1
-                self._changed.notify_all()
+                self._changed.notify(1)
 
     async def rate_limited_for(self, retry_after_s: float, sent_at: float) -> None:
         """The endpoint said 429 to a request sent at `sent_at` (monotonic): pause everyone for
@@ -104,6 +104,6 @@ class Throttle:
 
         async def notify() -> None:
             async with self._changed:
-                self._changed.notify_all()
+                self._changed.notify(self.limit)
 
         self._pending_wake = asyncio.ensure_future(notify())
