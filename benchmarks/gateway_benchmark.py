@@ -32,11 +32,12 @@ import yaml
 from openai import AsyncOpenAI
 from pydantic import Field
 
-from agentinstruct.gateway import Credentials, GatewayConfig, LLMGateway, LLMRequest
+from agentinstruct.devtools.gateway_worker import MODEL
+from agentinstruct.devtools.gateway_worker import gateway as worker_gateway
+from agentinstruct.gateway import LLMGateway, LLMRequest
 from agentinstruct.schemas.llm_outputs import Contract
 
 ROOT = Path(__file__).resolve().parents[1]
-MODEL = "openai/fake-teacher"
 
 
 class Verdict(Contract):
@@ -108,15 +109,16 @@ def raw_openai(base_url: str, calls: int, concurrency: int) -> None:
     asyncio.run(_raw_openai(base_url, calls, concurrency))
 
 
+def _gateway(folder: str, base_url: str, concurrency: int, **config: object) -> LLMGateway:
+    """A gateway on the fake server with an empty cache in `folder`."""
+    cache = str(Path(folder) / "cache.sqlite")
+    prices = {"input_cost_per_token": 1e-7, "output_cost_per_token": 4e-7}
+    return worker_gateway(base_url, cache, concurrency=concurrency, **prices, **config)
+
+
 def gateway(base_url: str, calls: int, concurrency: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        config = GatewayConfig(
-            model=MODEL,
-            concurrency=concurrency,
-            progress=False,
-            cache_path=str(Path(folder) / "cache.sqlite"),
-        )
-        llm = LLMGateway(config, Credentials(api_key="sk-fake", api_base=base_url))
+        llm = _gateway(folder, base_url, concurrency)
         requests = [LLMRequest(f"item-{i}", _messages(i), Verdict) for i in range(calls)]
         results = llm.generate("benchmark", requests)
         failed = sum(result.output is None for result in results)
@@ -127,17 +129,7 @@ def gateway(base_url: str, calls: int, concurrency: int) -> None:
 def gateway_with_faults(base_url: str, calls: int, concurrency: int) -> dict:
     """Every item must come back answered or as a failure record; retries must stay bounded."""
     with tempfile.TemporaryDirectory() as folder:
-        config = GatewayConfig(
-            model=MODEL,
-            concurrency=concurrency,
-            progress=False,
-            max_retries=2,
-            transport_retries=4,
-            input_cost_per_token=1e-7,
-            output_cost_per_token=4e-7,
-            cache_path=str(Path(folder) / "cache.sqlite"),
-        )
-        llm = LLMGateway(config, Credentials(api_key="sk-fake", api_base=base_url))
+        llm = _gateway(folder, base_url, concurrency, max_retries=2, transport_retries=4)
         requests = [LLMRequest(f"item-{i}", _messages(i), Verdict) for i in range(calls)]
         started = time.perf_counter()
         results = llm.generate("faults", requests)

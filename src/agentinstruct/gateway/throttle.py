@@ -63,10 +63,10 @@ class Throttle:
     @asynccontextmanager
     async def slot(self, tokens: int):
         """Hold one of the `limit` slots, once the rate buckets allow `tokens` more."""
+        while (pause := self._paused_until - time.monotonic()) > 0:
+            await asyncio.sleep(pause)
         async with self._changed:
-            await self._changed.wait_for(
-                lambda: self._in_flight < self.limit and time.monotonic() >= self._paused_until
-            )
+            await self._changed.wait_for(lambda: self._in_flight < self.limit)
             self._in_flight += 1
         try:
             await self._wait_for_rate(tokens)
@@ -97,13 +97,3 @@ class Throttle:
                 self.lowest_limit = min(self.lowest_limit, self.limit)
                 self._last_cut = time.monotonic()
             self._paused_until = max(self._paused_until, time.monotonic() + retry_after_s)
-        asyncio.get_running_loop().call_later(retry_after_s, self._wake)
-
-    def _wake(self) -> None:
-        """Let waiters re-check once a pause is over (nothing else would notify them)."""
-
-        async def notify() -> None:
-            async with self._changed:
-                self._changed.notify(self.limit)
-
-        self._pending_wake = asyncio.ensure_future(notify())
