@@ -6,7 +6,6 @@ that still fails after its retries comes back as a failure record, never as a cr
 
 import asyncio
 import contextvars
-import json
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -16,15 +15,23 @@ from typing import Any
 
 import instructor
 import litellm
-from instructor.core import IncompleteOutputException, InstructorRetryException
+from instructor.core import InstructorRetryException
 from instructor.v2.core.function_calls import response_schema
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from tqdm.auto import tqdm
 
 from agentinstruct.gateway.cache import CachedResponse, ResponseCache, cache_key
 from agentinstruct.gateway.config import Credentials, GatewayConfig
-from agentinstruct.gateway.local_model import PROVIDER as EMBEDDED_PROVIDER
+from agentinstruct.gateway.errors import (
+    FATAL_ERRORS,
+    MAX_BACKOFF_S,
+    TRANSIENT_ERRORS,
+    failure_record,
+    is_schema_failure,
+    retry_after_s,
+)
 from agentinstruct.gateway.local_model import register_embedded_provider
+from agentinstruct.gateway.providers import register_price, require_api_key
 from agentinstruct.gateway.throttle import Throttle
 
 INSTRUCTOR_MODES = {
@@ -33,24 +40,6 @@ INSTRUCTOR_MODES = {
     "json": instructor.Mode.JSON,
     "md_json": instructor.Mode.MD_JSON,
 }
-# Misconfiguration fails the run at once instead of turning every item into a failure record.
-FATAL_ERRORS = (
-    litellm.AuthenticationError,
-    litellm.PermissionDeniedError,
-    litellm.NotFoundError,
-)
-# Worth another try: the endpoint, not the request, was the problem.
-TRANSIENT_ERRORS = (
-    litellm.RateLimitError,
-    litellm.Timeout,
-    litellm.APIConnectionError,
-    litellm.InternalServerError,
-    litellm.ServiceUnavailableError,
-    litellm.BadGatewayError,
-)
-ERROR_CHARS = 500
-MAX_BACKOFF_S = 30.0
-
 litellm.suppress_debug_info = True
 _attempts: contextvars.ContextVar[list[int]] = contextvars.ContextVar("llm_attempts")
 
@@ -106,8 +95,8 @@ class LLMGateway:
             config.concurrency, config.requests_per_minute, config.tokens_per_minute
         )
         register_embedded_provider(litellm)
-        _require_api_key(config.model, self._credentials)
-        _register_price(config)
+        require_api_key(config.model, self._credentials)
+        register_price(config)
         self._cache = ResponseCache(config.cache_path)
         self._client = instructor.from_litellm(
             _counted_acompletion, mode=INSTRUCTOR_MODES[config.mode]
@@ -185,8 +174,13 @@ class LLMGateway:
                 if isinstance(cause, TRANSIENT_ERRORS) and retry < self.config.transport_retries:
                     await self._back_off(cause, retry, sent_at)
                     continue
-                response, cost_usd = _failure(error), 0.0
-                if self.config.cache_failures and _is_schema_failure(error):
+                # a transient cause reads better than Instructor's wrapper around it
+                reported = cause if isinstance(cause, TRANSIENT_ERRORS) else error
+                response, cost_usd = (
+                    failure_record(reported, getattr(error, "total_usage", None)),
+                    0.0,
+                )
+                if self.config.cache_failures and is_schema_failure(error):
                     self._cache.put(key, self.model, response)
                 break
             await self.throttle.succeeded()
@@ -225,7 +219,7 @@ class LLMGateway:
 
     async def _back_off(self, error: Exception, retry: int, sent_at: float) -> None:
         """On 429 slow everyone down for Retry-After; on other transient errors, wait alone."""
-        delay = _retry_after_s(error)
+        delay = retry_after_s(error)
         if isinstance(error, litellm.RateLimitError):
             pause = delay if delay is not None else 2.0**retry
             await self.throttle.rate_limited_for(pause, sent_at)
@@ -269,84 +263,9 @@ def _instructor_model(response_model: type[BaseModel]) -> type[BaseModel]:
     return response_schema(response_model)
 
 
-def _register_price(config: GatewayConfig) -> None:
-    """Tell LiteLLM the configured price of a model its price map lacks (it also spares LiteLLM
-    a fuzzy search of the map on every call, ~1 ms)."""
-    embedded = config.model.startswith(f"{EMBEDDED_PROVIDER}/")  # runs here: free
-    if (
-        config.input_cost_per_token is None
-        and config.output_cost_per_token is None
-        and not embedded
-    ):
-        return
-    input_cost = config.input_cost_per_token or 0.0
-    provider, _, name = config.model.partition("/")
-    price = {
-        "litellm_provider": provider,
-        "mode": "chat",
-        "input_cost_per_token": input_cost,
-        "output_cost_per_token": config.output_cost_per_token or 0.0,
-        "cache_creation_input_token_cost": input_cost,
-        "cache_read_input_token_cost": input_cost,
-    }
-    # LiteLLM looks the price up by both spellings
-    litellm.register_model({config.model: price, name: price})
-
-
-def _require_api_key(model: str, credentials: Credentials) -> None:
-    """Fail before the first call when the provider's key is nowhere to be found.
-
-    Without a key LiteLLM raises a retryable-looking error per request, and a run would end
-    with every item a failure record instead of one clear message.
-    """
-    if credentials.api_key is not None:
-        return
-    missing = litellm.validate_environment(model=model, api_base=credentials.api_base)[
-        "missing_keys"
-    ]
-    keys = [name for name in missing if name.endswith("_KEY")]
-    if keys:
-        raise ValueError(
-            f"Model {model!r} needs {' or '.join(keys)}: set it in the environment, or put "
-            "api_key in conf/local/credentials.yml and name that entry in the teacher_llm "
-            "catalog entry (`credentials: <entry>`)."
-        )
-
-
-def _failure(error: Exception) -> CachedResponse:
-    usage = getattr(error, "total_usage", None)
-    return CachedResponse(
-        content=None,
-        prompt_tokens=_tokens(usage, "prompt_tokens"),
-        completion_tokens=_tokens(usage, "completion_tokens"),
-        error_type=type(error).__name__,
-        error=str(error)[:ERROR_CHARS],
-    )
-
-
-def _retry_after_s(error: Exception) -> float | None:
-    """The endpoint's Retry-After, where LiteLLM kept the response headers."""
-    headers = getattr(getattr(error, "response", None), "headers", None) or getattr(
-        error, "litellm_response_headers", None
-    )
-    try:
-        return min(MAX_BACKOFF_S, float(headers.get("retry-after")))
-    except (AttributeError, TypeError, ValueError):
-        return None
-
-
 def _estimated_tokens(request: LLMRequest, max_tokens: int) -> int:
     """What a request may cost against a tokens-per-minute limit (4 characters a token)."""
     return sum(len(message["content"]) for message in request.messages) // 4 + max_tokens
-
-
-def _is_schema_failure(error: Exception) -> bool:
-    """The model's own output failed its schema: the same request would fail the same way."""
-    if isinstance(error, IncompleteOutputException):
-        return True
-    return isinstance(error, InstructorRetryException) and isinstance(
-        error.__cause__, ValidationError | json.JSONDecodeError
-    )
 
 
 def _tokens(usage: Any, field: str) -> int:

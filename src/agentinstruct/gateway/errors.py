@@ -1,0 +1,58 @@
+"""Which failures end a run, which deserve another try, and how a failure is recorded."""
+
+import json
+
+import litellm
+from instructor.core import IncompleteOutputException, InstructorRetryException
+from pydantic import ValidationError
+
+from agentinstruct.gateway.cache import CachedResponse
+
+# Misconfiguration fails the run at once instead of turning every item into a failure record.
+FATAL_ERRORS = (
+    litellm.AuthenticationError,
+    litellm.PermissionDeniedError,
+    litellm.NotFoundError,
+)
+# Worth another try: the endpoint, not the request, was the problem.
+TRANSIENT_ERRORS = (
+    litellm.RateLimitError,
+    litellm.Timeout,
+    litellm.APIConnectionError,
+    litellm.InternalServerError,
+    litellm.ServiceUnavailableError,
+    litellm.BadGatewayError,
+)
+ERROR_CHARS = 500
+MAX_BACKOFF_S = 30.0
+
+
+def failure_record(error: Exception, usage: object = None) -> CachedResponse:
+    """A failed request as the cache stores it: no content, the error class and message."""
+    return CachedResponse(
+        content=None,
+        prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+        completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+        error_type=type(error).__name__,
+        error=str(error)[:ERROR_CHARS],
+    )
+
+
+def retry_after_s(error: Exception) -> float | None:
+    """The endpoint's Retry-After, where LiteLLM kept the response headers."""
+    headers = getattr(getattr(error, "response", None), "headers", None) or getattr(
+        error, "litellm_response_headers", None
+    )
+    try:
+        return min(MAX_BACKOFF_S, float(headers.get("retry-after")))
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+def is_schema_failure(error: Exception) -> bool:
+    """The model's own output failed its schema: the same request would fail the same way."""
+    if isinstance(error, IncompleteOutputException):
+        return True
+    return isinstance(error, InstructorRetryException) and isinstance(
+        error.__cause__, ValidationError | json.JSONDecodeError
+    )
