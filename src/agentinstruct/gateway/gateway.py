@@ -94,7 +94,7 @@ class LLMGateway:
         self.throttle = Throttle(
             config.concurrency, config.requests_per_minute, config.tokens_per_minute
         )
-        register_embedded_provider(litellm)
+        register_embedded_provider()
         require_api_key(config.model, self._credentials)
         register_price(config)
         self._cache = ResponseCache(config.cache_path)

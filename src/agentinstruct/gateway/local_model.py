@@ -12,10 +12,10 @@ import importlib.resources
 import json
 import os
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
+import litellm
 from litellm import CustomLLM, ModelResponse, Usage
 
 PROVIDER = "local"
@@ -108,7 +108,6 @@ class EmbeddedLlamaProvider(CustomLLM):
         **_: Any,
     ) -> ModelResponse:
         name = model.removeprefix(f"{PROVIDER}/")
-        started = time.perf_counter()
         with self._lock:
             llama = self._load(name)
             output = llama.create_chat_completion(
@@ -132,7 +131,6 @@ class EmbeddedLlamaProvider(CustomLLM):
             completion_tokens=usage["completion_tokens"],
             total_tokens=usage["total_tokens"],
         )
-        model_response._response_ms = (time.perf_counter() - started) * 1000
         return model_response
 
     async def acompletion(self, *args: Any, **kwargs: Any) -> ModelResponse:
@@ -142,8 +140,8 @@ class EmbeddedLlamaProvider(CustomLLM):
 _provider = EmbeddedLlamaProvider()
 
 
-def register_embedded_provider(litellm_module: Any) -> None:
+def register_embedded_provider() -> None:
     """Make `local/<model>` resolvable by LiteLLM (idempotent)."""
-    providers = litellm_module.custom_provider_map
+    providers = litellm.custom_provider_map
     if not any(item["provider"] == PROVIDER for item in providers):
         providers.append({"provider": PROVIDER, "custom_handler": _provider})
