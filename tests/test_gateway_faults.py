@@ -142,3 +142,12 @@ def test_requests_per_minute_limit_paces_the_run(tmp_path, server) -> None:
     started = time.perf_counter()
     llm.generate("paced", requests(25))
     assert time.perf_counter() - started >= 1.4  # 25 requests at 10/s, one second of burst
+
+
+def test_latency_is_time_at_the_endpoint_not_in_the_queue(tmp_path, server) -> None:
+    endpoint = server(latency_s=0.05)
+    llm = gateway(endpoint.base_url, str(tmp_path / "c.sqlite"), concurrency=1)
+    results = llm.generate("queued", requests(6))
+    latencies = [r.record.latency_s for r in results]
+    assert min(latencies) >= 0.04
+    assert max(latencies) < 0.2  # the last one waited ~0.25 s in the queue; that is not latency

@@ -161,12 +161,15 @@ class LLMGateway:
         tokens = _estimated_tokens(request, params["max_tokens"])
         attempts = [0]
         _attempts.set(attempts)
-        started = time.perf_counter()
+        latency_s = 0.0  # time at the endpoint, not in the queue before it
         for retry in range(self.config.transport_retries + 1):
             try:
                 async with self.throttle.slot(tokens):
                     sent_at = time.monotonic()
-                    output, completion = await self._ask(request, params)
+                    try:
+                        output, completion = await self._ask(request, params)
+                    finally:
+                        latency_s += time.monotonic() - sent_at
             except Exception as error:  # one bad call must not end the run: it becomes a record
                 cause = error.__cause__ if isinstance(error, InstructorRetryException) else error
                 if isinstance(error, FATAL_ERRORS) or isinstance(cause, FATAL_ERRORS):
@@ -199,7 +202,7 @@ class LLMGateway:
             response,
             cached=False,
             attempts=attempts[0],
-            latency_s=time.perf_counter() - started,
+            latency_s=latency_s,
             cost_usd=float(cost_usd or 0.0),
         )
 
