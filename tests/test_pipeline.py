@@ -109,3 +109,16 @@ def test_changing_the_seed_changes_the_draws(project, fake_teacher) -> None:
         .reset_index(drop=True)
         .equals(second[draws].sort_values(draws).reset_index(drop=True))
     )
+
+
+def test_editing_one_prompt_reruns_only_the_calls_it_feeds(project, fake_teacher) -> None:
+    run_pipeline(project, teacher_model=MODEL)
+    template = project / "conf/base/skills" / SKILL / "prompts" / "answer.j2"
+    template.write_text(template.read_text() + "\nBe brief.\n")
+
+    run_pipeline(project, teacher_model=MODEL)
+
+    usage = latest_report(project)["llm"]["by_stage"]
+    assert usage["answers"]["new_calls"] == usage["answers"]["requests"] > 0
+    for stage in ["transformation", "seed_instructions", "refinement.suggest", "refinement.edit"]:
+        assert usage[stage]["new_calls"] == 0, stage
