@@ -320,7 +320,8 @@ def main() -> None:
         print(
             f"\nfaults (10% 429, 10% 500, 10% malformed), {args.fault_calls} calls: "
             f"{faults['answered']} answered, {faults['failed']} failure records, "
-            f"{faults['attempts']} attempts incl. re-asks, {faults['wall_s']:.2f}s;\n"
+            f"{faults['attempts']} requests sent (re-asks and retries included), "
+            f"{faults['wall_s']:.2f}s;\n"
             f"server answered {sum(faults['served'].values())} requests: {faults['served']}"
         )
     resume = {}
