@@ -3,7 +3,7 @@
 import pandas as pd
 
 from agentinstruct.flow.call_log import call_log
-from agentinstruct.flow.tasks import instruction_row, task_text
+from agentinstruct.flow.tasks import instruction_row, question_text
 from agentinstruct.gateway import LLMGateway, LLMRequest, LLMResult
 from agentinstruct.ids import seeded_rng, stable_id, weighted_sample
 from agentinstruct.params import FlowParams
@@ -30,7 +30,7 @@ def _refine_round(
         LLMRequest(
             item_id=stable_id(parent.instruction_id, goal.name, round_number),
             messages=skill.messages(
-                "suggest", passage=parent.passage, task=task_text(skill, parent), goal=goal
+                "suggest", passage=parent.passage, question=question_text(skill, parent), goal=goal
             ),
             response_model=Suggestions,
             max_tokens=settings.suggest_max_tokens,
@@ -49,7 +49,7 @@ def _refine_round(
             messages=skill.messages(
                 "edit",
                 passage=parent.passage,
-                task=task_text(skill, parent),
+                question=question_text(skill, parent),
                 suggestions=suggestions,
                 goal=goal,
                 answer_format=parent.answer_format,

@@ -8,11 +8,14 @@ from pydantic import BaseModel
 from agentinstruct.skill import Skill
 
 
+def question_text(skill: Skill, task: Any) -> str:
+    """A task row's question with its lettered options."""
+    return skill.render("question", question=task.question, options=json.loads(task.options))
+
+
 def task_text(skill: Skill, task: Any) -> str:
-    """The user turn for a task row: passage, question and lettered options."""
-    return skill.render(
-        "task", passage=task.passage, question=task.question, options=json.loads(task.options)
-    )
+    """The user turn for a task row: the passage, then the question."""
+    return skill.render("task", passage=task.passage, question=question_text(skill, task))
 
 
 def instruction_row(
