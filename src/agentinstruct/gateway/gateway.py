@@ -90,6 +90,7 @@ class LLMGateway:
 
     def __init__(self, config: GatewayConfig, credentials: Credentials | None = None) -> None:
         self.config = config
+        self._generation = config.generation.model_dump(exclude_none=True)
         self._credentials = credentials or Credentials()
         self.throttle = Throttle(
             config.concurrency, config.requests_per_minute, config.tokens_per_minute
@@ -142,10 +143,9 @@ class LLMGateway:
             return list(await asyncio.gather(*(map(run_one, requests, keys))))
 
     def _params(self, request: LLMRequest) -> dict[str, Any]:
-        params = self.config.generation.model_dump(exclude_none=True)
-        if request.max_tokens is not None:
-            params["max_tokens"] = request.max_tokens
-        return params
+        if request.max_tokens is None:
+            return self._generation
+        return {**self._generation, "max_tokens": request.max_tokens}
 
     def _cache_key(self, request: LLMRequest) -> str:
         return cache_key(
