@@ -16,7 +16,6 @@ import asyncio
 import json
 import math
 import os
-import shutil
 import signal
 import socket
 import sqlite3
@@ -34,6 +33,7 @@ from pydantic import Field
 
 from agentinstruct.devtools.gateway_worker import MODEL
 from agentinstruct.devtools.gateway_worker import gateway as worker_gateway
+from agentinstruct.devtools.scratch_project import scratch_project
 from agentinstruct.gateway import LLMGateway, LLMRequest
 from agentinstruct.schemas.llm_outputs import Contract
 
@@ -199,12 +199,7 @@ def timed(function, *args) -> tuple[float, float]:
 
 def _project(folder: Path, base_url: str, documents: int, concurrency: int) -> Path:
     """A copy of the project whose teacher is the fake server, with `documents` synthetic docs."""
-    project = folder / "project"
-    shutil.copytree(ROOT / "conf", project / "conf", ignore=shutil.ignore_patterns("local"))
-    (project / "conf" / "local").mkdir()
-    (project / "src").mkdir()
-    shutil.copy(ROOT / "pyproject.toml", project)
-    shutil.copy(ROOT / ".telemetry", project)
+    project = scratch_project(ROOT, folder / "project")
     teacher = yaml.safe_load((ROOT / "conf/base/catalog_llm.yml").read_text())["teacher_llm"]
     teacher.update(
         model=MODEL,
@@ -239,7 +234,7 @@ def pipeline(base_url: str, documents: int, concurrency: int, latency: float) ->
             bootstrap_project(project)
             started = time.perf_counter()
             with KedroSession.create(project_path=project) as session:
-                session.run(pipeline_name="reading_comprehension")
+                session.run(pipeline_names=["reading_comprehension"])
             wall = time.perf_counter() - started
             reports = sorted(
                 (project / "data/08_reporting/reading_comprehension/run_report.json").iterdir()

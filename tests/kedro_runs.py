@@ -14,7 +14,7 @@ SKILL = "reading_comprehension"
 def run_pipeline(project: Path, **runtime_params: Any) -> None:
     bootstrap_project(project)
     with KedroSession.create(project_path=project, runtime_params=runtime_params) as session:
-        session.run(pipeline_name=SKILL)
+        session.run(pipeline_names=[SKILL])
 
 
 def versions(project: Path, relative: str) -> list[Path]:
