@@ -126,6 +126,24 @@ def gateway(base_url: str, calls: int, concurrency: int) -> None:
             raise RuntimeError(f"{failed} gateway calls failed")
 
 
+def gateway_workers(base_url: str, calls: int, concurrency: int) -> dict:
+    """The gateway over worker processes: timed with their start, and again once warm."""
+    workers = os.cpu_count() or 2
+    with tempfile.TemporaryDirectory() as folder:
+        llm = _gateway(folder, base_url, concurrency, workers=workers)
+        batches = {}
+        for name, offset in [("cold", 0), ("warm", calls)]:
+            requests = [
+                LLMRequest(f"item-{i}", _messages(offset + i), Verdict) for i in range(calls)
+            ]
+            started = time.perf_counter()
+            results = llm.generate("benchmark", requests)
+            batches[name] = time.perf_counter() - started
+            if any(result.output is None for result in results):
+                raise RuntimeError("gateway calls failed in the workers")
+    return {"workers": workers, **batches}
+
+
 def gateway_with_faults(base_url: str, calls: int, concurrency: int) -> dict:
     """Every item must come back answered or as a failure record; retries must stay bounded."""
     with tempfile.TemporaryDirectory() as folder:
@@ -284,6 +302,12 @@ def main() -> None:
         for name, function in [("raw AsyncOpenAI", raw_openai), ("gateway (structured)", gateway)]:
             wall, _ = timed(function, base_url, args.calls, args.concurrency)
             rows.append({"name": name, "calls": args.calls, "wall_s": wall, "bound_s": ideal})
+        pooled = gateway_workers(base_url, args.calls, args.concurrency)
+        for name in ("cold", "warm"):
+            label = f"gateway, {pooled['workers']} procs, {name}"
+            rows.append(
+                {"name": label, "calls": args.calls, "wall_s": pooled[name], "bound_s": ideal}
+            )
         if args.docs:
             run = pipeline(base_url, args.docs, args.concurrency, args.latency)
             rows.append({"name": f"pipeline ({args.docs} docs)", **run})
@@ -298,13 +322,13 @@ def main() -> None:
         f"(ideal {ideal:.2f}s); CPU at zero latency over {args.cpu_calls} calls\n"
     )
     header = ["calls", "wall s", "calls/s", "bound s", "x bound"]
-    print(f"{'':24} " + " ".join(f"{name:>8}" for name in header) + f" {'CPU ms/call':>12}")
+    print(f"{'':28} " + " ".join(f"{name:>8}" for name in header) + f" {'CPU ms/call':>12}")
     for row in rows:
         row["calls_per_s"] = row["calls"] / row["wall_s"]
         row["ratio_to_bound"] = row["wall_s"] / row["bound_s"]
         cpu = f"{row['cpu_ms_per_call']:.2f}" if "cpu_ms_per_call" in row else "-"
         print(
-            f"{row['name']:24} {row['calls']:>6} {row['wall_s']:>8.2f} {row['calls_per_s']:>8.1f} "
+            f"{row['name']:28} {row['calls']:>6} {row['wall_s']:>8.2f} {row['calls_per_s']:>8.1f} "
             f"{row['bound_s']:>8.2f} {row['ratio_to_bound']:>8.2f} {cpu:>12}"
         )
     faults = {}

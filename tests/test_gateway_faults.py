@@ -152,3 +152,21 @@ def test_latency_is_time_at_the_endpoint_not_in_the_queue(tmp_path, server) -> N
     assert min(latencies) >= 0.04
     # the last one waited behind five others (~0.3 s) in the queue; that is not its latency
     assert latencies[-1] < 0.2
+
+
+def test_worker_processes_answer_like_one_process(tmp_path, server) -> None:
+    endpoint = server(latency_s=0.01)
+    in_process = gateway(endpoint.base_url, str(tmp_path / "one.sqlite")).generate(
+        "one", requests(40)
+    )
+    pooled_gateway = gateway(endpoint.base_url, str(tmp_path / "pool.sqlite"), workers=2)
+    pooled = pooled_gateway.generate("two", requests(40))
+
+    assert [r.request.item_id for r in pooled] == [f"item-{i}" for i in range(40)]
+    assert [r.output.model_dump() for r in pooled] == [r.output.model_dump() for r in in_process]
+    assert all(not r.record.cached and r.record.attempts == 1 for r in pooled)
+    # the workers wrote the shared cache: a re-run is answered here, without calls
+    served = sum(endpoint.served.values())
+    again = pooled_gateway.generate("again", requests(40))
+    assert sum(endpoint.served.values()) == served
+    assert all(r.record.cached for r in again)

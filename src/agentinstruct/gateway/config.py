@@ -31,6 +31,12 @@ class GatewayConfig(BaseModel):
     tokens_per_minute: float | None = Field(
         default=None, gt=0, description="prompt (estimated) plus max_tokens of each request"
     )
+    workers: int = Field(
+        default=1,
+        ge=1,
+        description="processes sharing a batch's calls; more than 1 when the client's CPU is the"
+        " bound (LiteLLM + Instructor take ~4 ms a call)",
+    )
     max_retries: int = Field(default=2, ge=0, description="re-asks after a schema failure")
     transport_retries: int = Field(
         default=3, ge=0, description="retries on 429, 5xx, timeouts and connection errors"

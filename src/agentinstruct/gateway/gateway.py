@@ -31,6 +31,7 @@ from agentinstruct.gateway.errors import (
     retry_after_s,
 )
 from agentinstruct.gateway.local_model import register_embedded_provider
+from agentinstruct.gateway.pool import WorkerPool
 from agentinstruct.gateway.providers import register_price, require_api_key
 from agentinstruct.gateway.throttle import Throttle
 
@@ -99,6 +100,7 @@ class LLMGateway:
         require_api_key(config.model, self._credentials)
         register_price(config)
         self._cache = ResponseCache(config.cache_path)
+        self._pool: WorkerPool | None = None
         self._client = instructor.from_litellm(
             _counted_acompletion, mode=INSTRUCTOR_MODES[config.mode]
         )
@@ -109,6 +111,8 @@ class LLMGateway:
 
     def generate(self, stage: str, requests: Sequence[LLMRequest]) -> list[LLMResult]:
         """Run `requests` concurrently; results come back in request order."""
+        if self.config.workers > 1:
+            return self._generate_in_workers(stage, list(requests))
         coroutine = self._generate(stage, list(requests))
         try:
             asyncio.get_running_loop()
@@ -129,7 +133,7 @@ class LLMGateway:
             async def run_one(request: LLMRequest, key: str) -> LLMResult:
                 nonlocal failed
                 hit = hits.get(key)
-                if hit is not None and (hit.content is not None or self.config.cache_failures):
+                if self._usable(hit):
                     result = self._result(
                         stage, request, hit, cached=True, attempts=0, latency_s=0.0
                     )
@@ -141,6 +145,42 @@ class LLMGateway:
                 return result
 
             return list(await asyncio.gather(*(map(run_one, requests, keys))))
+
+    def _generate_in_workers(self, stage: str, requests: list[LLMRequest]) -> list[LLMResult]:
+        """Cache hits answered here; the misses go to the worker processes."""
+        keys = [self._cache_key(request) for request in requests]
+        hits = self._cache.get_many(keys)
+        results: list[LLMResult | None] = [None] * len(requests)
+        misses = []
+        for index, (request, key) in enumerate(zip(requests, keys, strict=True)):
+            if self._usable(hit := hits.get(key)):
+                results[index] = self._result(
+                    stage, request, hit, cached=True, attempts=0, latency_s=0.0
+                )
+            else:
+                misses.append(index)
+        with tqdm(
+            total=len(requests),
+            initial=len(requests) - len(misses),
+            desc=stage,
+            unit="call",
+            disable=not self.config.progress,
+        ) as bar:
+            if misses:
+                self._pool = self._pool or WorkerPool(self.config, self._credentials)
+                answers = self._pool.run(stage, [requests[i] for i in misses], bar.update)
+                for index, (content, record) in zip(misses, answers, strict=True):
+                    request = requests[index]
+                    output = (
+                        None
+                        if content is None
+                        else request.response_model.model_validate_json(content)
+                    )
+                    results[index] = LLMResult(request, output, CallRecord(**record))
+        return results
+
+    def _usable(self, hit: CachedResponse | None) -> bool:
+        return hit is not None and (hit.content is not None or self.config.cache_failures)
 
     def _params(self, request: LLMRequest) -> dict[str, Any]:
         if request.max_tokens is None:
