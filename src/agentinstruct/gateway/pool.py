@@ -33,7 +33,7 @@ def _run_share(stage: str, requests: list) -> list[tuple[str | None, dict[str, A
     ]
 
 
-def share_config(config: GatewayConfig) -> GatewayConfig:
+def _share_config(config: GatewayConfig) -> GatewayConfig:
     """One worker's part of the limits."""
     workers = config.workers
 
@@ -60,7 +60,7 @@ class WorkerPool:
             max_workers=config.workers,
             mp_context=get_context("spawn"),  # no fork of a process with threads and event loops
             initializer=_start_worker,
-            initargs=(share_config(config).model_dump_json(), credentials),
+            initargs=(_share_config(config).model_dump_json(), credentials),
         )
 
     def run(self, stage: str, requests: list, on_done: Any) -> list[tuple[str | None, dict]]:
@@ -78,6 +78,3 @@ class WorkerPool:
                 answers[index] = answer
             on_done(len(share))
         return answers
-
-    def close(self) -> None:
-        self._executor.shutdown(cancel_futures=True)
