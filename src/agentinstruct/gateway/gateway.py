@@ -110,55 +110,17 @@ class LLMGateway:
         return self.config.model
 
     def generate(self, stage: str, requests: Sequence[LLMRequest]) -> list[LLMResult]:
-        """Run `requests` concurrently; results come back in request order."""
-        if self.config.workers > 1:
-            return self._generate_in_workers(stage, list(requests))
-        coroutine = self._generate(stage, list(requests))
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return asyncio.run(coroutine)
-        # Inside a running loop (a notebook): asyncio.run would fail, so use a worker thread.
-        with ThreadPoolExecutor(max_workers=1) as worker:
-            return worker.submit(asyncio.run, coroutine).result()
-
-    async def _generate(self, stage: str, requests: list[LLMRequest]) -> list[LLMResult]:
+        """Answer `requests` from the cache, the rest concurrently; results in request order."""
+        requests = list(requests)
         keys = [self._cache_key(request) for request in requests]
         hits = self._cache.get_many(keys)
-        failed = 0
-        with tqdm(
-            total=len(requests), desc=stage, unit="call", disable=not self.config.progress
-        ) as bar:
-
-            async def run_one(request: LLMRequest, key: str) -> LLMResult:
-                nonlocal failed
-                hit = hits.get(key)
-                if self._usable(hit):
-                    result = self._result(
-                        stage, request, hit, cached=True, attempts=0, latency_s=0.0
-                    )
-                else:
-                    result = await self._call(stage, request, key)
-                failed += result.record.status == "failed"
-                bar.set_postfix(failed=failed, refresh=False)
-                bar.update(1)
-                return result
-
-            return list(await asyncio.gather(*(map(run_one, requests, keys))))
-
-    def _generate_in_workers(self, stage: str, requests: list[LLMRequest]) -> list[LLMResult]:
-        """Cache hits answered here; the misses go to the worker processes."""
-        keys = [self._cache_key(request) for request in requests]
-        hits = self._cache.get_many(keys)
-        results: list[LLMResult | None] = [None] * len(requests)
-        misses = []
-        for index, (request, key) in enumerate(zip(requests, keys, strict=True)):
-            if self._usable(hit := hits.get(key)):
-                results[index] = self._result(
-                    stage, request, hit, cached=True, attempts=0, latency_s=0.0
-                )
-            else:
-                misses.append(index)
+        results: list[LLMResult | None] = [
+            self._result(stage, request, hit, cached=True, attempts=0, latency_s=0.0)
+            if self._usable(hit := hits.get(key))
+            else None
+            for request, key in zip(requests, keys, strict=True)
+        ]
+        misses = [index for index, result in enumerate(results) if result is None]
         with tqdm(
             total=len(requests),
             initial=len(requests) - len(misses),
@@ -167,17 +129,52 @@ class LLMGateway:
             disable=not self.config.progress,
         ) as bar:
             if misses:
-                self._pool = self._pool or WorkerPool(self.config, self._credentials)
-                answers = self._pool.run(stage, [requests[i] for i in misses], bar.update)
-                for index, (content, record) in zip(misses, answers, strict=True):
-                    request = requests[index]
-                    output = (
-                        None
-                        if content is None
-                        else request.response_model.model_validate_json(content)
-                    )
-                    results[index] = LLMResult(request, output, CallRecord(**record))
+                asked = [requests[index] for index in misses]
+                answered = (
+                    self._in_workers(stage, asked, bar)
+                    if self.config.workers > 1
+                    else self._in_this_process(stage, asked, [keys[i] for i in misses], bar)
+                )
+                for index, result in zip(misses, answered, strict=True):
+                    results[index] = result
         return results
+
+    def _in_this_process(
+        self, stage: str, requests: list[LLMRequest], keys: list[str], bar: tqdm
+    ) -> list[LLMResult]:
+        async def run_all() -> list[LLMResult]:
+            failed = 0
+
+            async def run_one(request: LLMRequest, key: str) -> LLMResult:
+                nonlocal failed
+                result = await self._call(stage, request, key)
+                failed += result.record.status == "failed"
+                bar.set_postfix(failed=failed, refresh=False)
+                bar.update(1)
+                return result
+
+            return list(await asyncio.gather(*map(run_one, requests, keys)))
+
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(run_all())
+        # Inside a running loop (a notebook): asyncio.run would fail, so use a worker thread.
+        with ThreadPoolExecutor(max_workers=1) as worker:
+            return worker.submit(asyncio.run, run_all()).result()
+
+    def _in_workers(self, stage: str, requests: list[LLMRequest], bar: tqdm) -> list[LLMResult]:
+        self._pool = self._pool or WorkerPool(self.config, self._credentials)
+        return [
+            LLMResult(
+                request,
+                None if content is None else request.response_model.model_validate_json(content),
+                CallRecord(**record),
+            )
+            for request, (content, record) in zip(
+                requests, self._pool.run(stage, requests, bar.update), strict=True
+            )
+        ]
 
     def _usable(self, hit: CachedResponse | None) -> bool:
         return hit is not None and (hit.content is not None or self.config.cache_failures)
