@@ -1,17 +1,17 @@
 """A deterministic fake LLM for tests: a LiteLLM custom provider that answers any JSON schema.
 
-Its answers depend only on the messages, so runs are reproducible; a message containing
-FAIL_MARKER gets malformed JSON every time, so tests can watch failure records happen.
+Its answers are the fake OpenAI server's (`agentinstruct.devtools.fake_openai.completion`), made
+in-process: they depend only on the messages, and a message containing FAIL_MARKER gets malformed
+JSON every time, so tests can watch failure records happen.
 """
 
-import hashlib
 import json
 from typing import Any
 
 import litellm
 from litellm import CustomLLM, ModelResponse, Usage
 
-from agentinstruct.devtools.schema_example import schema_example
+from agentinstruct.devtools.fake_openai import completion
 
 PROVIDER = "fake"
 MODEL = f"{PROVIDER}/teacher"
@@ -36,21 +36,13 @@ class FakeTeacher(CustomLLM):
     ) -> ModelResponse:
         self.calls += 1
         self.seen_kwargs.append({"api_key": kwargs.get("api_key"), **optional_params})
-        prompt = json.dumps(messages, sort_keys=True)
-        schema = optional_params["response_format"]["json_schema"]["schema"]
-        if FAIL_MARKER in prompt:
-            content = '{"this is": not json'
-        else:
-            salt = hashlib.sha256(prompt.encode()).hexdigest()
-            content = json.dumps(schema_example(schema, salt))
-        model_response.choices[0].message.content = content
-        model_response.choices[0].finish_reason = "stop"
+        body = {"messages": messages, "response_format": optional_params["response_format"]}
+        answer = completion(body, "malformed" if FAIL_MARKER in json.dumps(messages) else None)
+        choice = answer["choices"][0]
+        model_response.choices[0].message.content = choice["message"]["content"]
+        model_response.choices[0].finish_reason = choice["finish_reason"]
         model_response.model = model
-        model_response.usage = Usage(
-            prompt_tokens=len(prompt) // 4,
-            completion_tokens=len(content) // 4,
-            total_tokens=(len(prompt) + len(content)) // 4,
-        )
+        model_response.usage = Usage(**answer["usage"])
         return model_response
 
     async def acompletion(self, *args: Any, **kwargs: Any) -> ModelResponse:

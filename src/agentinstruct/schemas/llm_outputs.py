@@ -11,7 +11,6 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, Field, StringConstraints
 
-OPTION_LETTERS = ("A", "B", "C", "D")
 Option = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Suggestion = Annotated[str, StringConstraints(min_length=10, max_length=300)]
 AnswerFormat = Literal[
