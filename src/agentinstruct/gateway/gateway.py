@@ -20,6 +20,7 @@ from instructor.v2.core.function_calls import response_schema
 from pydantic import BaseModel
 from tqdm.auto import tqdm
 
+from agentinstruct.gateway import instructor_speedups
 from agentinstruct.gateway.cache import CachedResponse, ResponseCache, cache_key
 from agentinstruct.gateway.config import Credentials, GatewayConfig
 from agentinstruct.gateway.errors import (
@@ -42,6 +43,7 @@ INSTRUCTOR_MODES = {
     "md_json": instructor.Mode.MD_JSON,
 }
 litellm.suppress_debug_info = True
+instructor_speedups.apply()
 _attempts: contextvars.ContextVar[list[int]] = contextvars.ContextVar("llm_attempts")
 
 
