@@ -11,10 +11,10 @@ from kedro.framework.startup import bootstrap_project
 SKILL = "reading_comprehension"
 
 
-def run_pipeline(project: Path, **runtime_params: Any) -> None:
+def run_pipeline(project: Path, pipeline: str = SKILL, **runtime_params: Any) -> None:
     bootstrap_project(project)
     with KedroSession.create(project_path=project, runtime_params=runtime_params) as session:
-        session.run(pipeline_names=[SKILL])
+        session.run(pipeline_names=[pipeline])
 
 
 def versions(project: Path, relative: str) -> list[Path]:
@@ -23,10 +23,10 @@ def versions(project: Path, relative: str) -> list[Path]:
     return sorted(path / folder.name for path in folder.iterdir())
 
 
-def latest_pairs(project: Path) -> pd.DataFrame:
-    return pd.read_parquet(versions(project, f"data/07_model_output/{SKILL}/pairs.parquet")[-1])
+def latest_pairs(project: Path, skill: str = SKILL) -> pd.DataFrame:
+    return pd.read_parquet(versions(project, f"data/07_model_output/{skill}/pairs.parquet")[-1])
 
 
-def latest_report(project: Path) -> dict[str, Any]:
-    path = versions(project, f"data/08_reporting/{SKILL}/run_report.json")[-1]
+def latest_report(project: Path, skill: str = SKILL) -> dict[str, Any]:
+    path = versions(project, f"data/08_reporting/{skill}/run_report.json")[-1]
     return json.loads(path.read_text())

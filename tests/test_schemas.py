@@ -12,6 +12,7 @@ from agentinstruct.schemas.frames import (
     InstructionSchema,
     PairSchema,
     frame_of,
+    is_chat,
 )
 
 VALID_ID = "0123456789abcdef"
@@ -70,32 +71,70 @@ def test_unexpected_column_is_rejected() -> None:
         InstructionSchema.validate(frame)
 
 
-def _pair(turns: list[dict]) -> dict:
+def _pair(messages: list[dict], tools: list[dict] | None = None) -> dict:
     return {
         **_instruction(),
         "task": "Read...",
         "response": "A",
+        "turns": json.dumps(messages[1:]),
+        "tools": json.dumps(tools or []),
         "model": "fake/teacher",
         "pair_id": VALID_ID,
         "source_path": "a.txt",
         "chunk_index": 0,
         "skill": "reading_comprehension",
         "prompt_version": "0123456789ab",
-        "messages": json.dumps(turns),
+        "messages": json.dumps(messages),
     }
 
 
-def test_pair_messages_must_be_system_user_assistant() -> None:
-    turns = [
-        {"role": "system", "content": "S"},
-        {"role": "user", "content": "Q"},
-        {"role": "assistant", "content": "A"},
-    ]
-    assert len(PairSchema.validate(pd.DataFrame([_pair(turns)]))) == 1
-    with pytest.raises(REJECTED, match="system_user_assistant_turns"):
-        PairSchema.validate(pd.DataFrame([_pair(turns[1:])]))
-    with pytest.raises(REJECTED, match="system_user_assistant_turns"):
-        PairSchema.validate(pd.DataFrame([_pair([turns[0], turns[2], turns[1]])]))
+SYSTEM, USER, ANSWER = (
+    {"role": "system", "content": "S"},
+    {"role": "user", "content": "Q"},
+    {"role": "assistant", "content": "A"},
+)
+CALL = {
+    "role": "assistant",
+    "content": None,
+    "tool_calls": [
+        {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    ],
+}
+RESULT = {"role": "tool", "tool_call_id": "call_1", "content": "42"}
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        [SYSTEM, USER, ANSWER],
+        [SYSTEM, USER, ANSWER, USER, ANSWER],  # multi-turn
+        [SYSTEM, USER, CALL, RESULT, ANSWER],  # tool call answered, then the reply
+    ],
+)
+def test_pair_messages_of_every_output_format_are_accepted(messages) -> None:
+    assert is_chat(messages)
+    assert len(PairSchema.validate(pd.DataFrame([_pair(messages)]))) == 1
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        [USER, ANSWER],  # no system prompt
+        [SYSTEM, ANSWER, USER],  # assistant first
+        [SYSTEM, USER, ANSWER, ANSWER],  # two assistants in a row
+        [SYSTEM, USER, ANSWER, USER],  # ends with the user
+        [SYSTEM, USER, CALL, ANSWER],  # call never answered
+        [SYSTEM, USER, CALL, {**RESULT, "tool_call_id": "call_9"}, ANSWER],  # wrong call id
+        [SYSTEM, USER, CALL, RESULT],  # no reply after the tool result
+        [SYSTEM, USER, {"role": "assistant", "content": " "}],  # empty answer
+    ],
+)
+def test_malformed_pair_messages_are_rejected(messages) -> None:
+    assert not is_chat(messages)
+    with pytest.raises(REJECTED, match="system_then_user_and_assistant_turns"):
+        PairSchema.validate(
+            pd.DataFrame([_pair([SYSTEM, USER, ANSWER]) | {"messages": json.dumps(messages)}])
+        )
 
 
 def test_failed_call_must_carry_its_error() -> None:

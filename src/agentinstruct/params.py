@@ -40,6 +40,11 @@ class RefinementParams(_Params):
 
 class AnswerParams(_Params):
     max_tokens: int = Field(default=350, gt=0)
+    follow_up_turns: int = Field(
+        default=1, ge=0, description="multi-turn skills: user follow-ups after the first answer"
+    )
+    follow_up_max_tokens: int = Field(default=120, gt=0)
+    tool_max_tokens: int = Field(default=300, gt=0, description="tool-use calls and results")
 
 
 class FlowParams(_Params):

@@ -1,11 +1,16 @@
-"""Project pipelines."""
+"""Project pipelines: one per skill folder, all from the same flow; no module per skill."""
 
-from kedro.framework.project import find_pipelines
 from kedro.pipeline import Pipeline
+
+from agentinstruct.flow.pipeline import create_flow_pipeline
+from agentinstruct.skill_folders import skill_names
+
+ALL_SKILLS = "all_skills"
 
 
 def register_pipelines() -> dict[str, Pipeline]:
-    """Every package under `pipelines/` registers under its own name; `__default__` runs all."""
-    pipelines = find_pipelines(raise_errors=True)
-    pipelines["__default__"] = sum(pipelines.values(), Pipeline([]))
+    """`kedro run --pipeline=<skill>` for each skill; `all_skills` (and `__default__`) runs all."""
+    pipelines = {skill: create_flow_pipeline(skill) for skill in skill_names()}
+    pipelines[ALL_SKILLS] = sum(pipelines.values(), Pipeline([]))
+    pipelines["__default__"] = pipelines[ALL_SKILLS]
     return pipelines

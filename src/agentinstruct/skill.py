@@ -16,10 +16,16 @@ REQUIRED_PROMPTS = (
     "seed_instruction",
     "suggest",
     "edit",
+    "question",
     "task",
     "answer",
     "response",
 )
+PROMPTS_OF_FORMAT = {
+    "single_turn": (),
+    "multi_turn": ("follow_up",),
+    "tool_calls": ("tool_result", "tool_answer"),
+}
 _JINJA = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=False)
 
 
@@ -27,12 +33,20 @@ class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+OutputFormat = Literal["single_turn", "multi_turn", "tool_calls"]
+
+
 class TransformationAgent(_Spec):
-    """Stage 1 agent; `llm: false` passes the text through unchanged (the identity agent)."""
+    """Stage 1 agent; `llm: false` passes the text through unchanged (the identity agent).
+
+    `output: api_library` makes the agent describe APIs (names, typed parameters) instead of
+    writing prose: the passage is then that library as JSON, the tools of a tool-use flow.
+    """
 
     name: str
     instruction: str
     llm: bool = True
+    output: Literal["passage", "api_library"] = "passage"
 
 
 class QuestionType(_Spec):
@@ -53,6 +67,9 @@ class RefinementGoal(_Spec):
     reference_answer: str | None = Field(
         default=None, description="fixed reference answer of refined tasks (e.g. unanswerable)"
     )
+    keeps_passage: bool = Field(
+        default=False, description="the editor rewrites only the task; the passage stays as is"
+    )
 
 
 class Skill(_Spec):
@@ -62,6 +79,11 @@ class Skill(_Spec):
 
     name: str
     description: str
+    output_format: OutputFormat = Field(
+        default="single_turn",
+        description="single_turn: user, assistant; multi_turn: follow-up questions and answers; "
+        "tool_calls: the assistant calls the passage's APIs (OpenAI tool-call messages)",
+    )
     system_prompt: str
     answer_system_prompt: str
     transformation_agents: dict[str, TransformationAgent]
@@ -82,7 +104,8 @@ class Skill(_Spec):
 
     @model_validator(mode="after")
     def _consistent(self) -> "Skill":
-        missing = [name for name in REQUIRED_PROMPTS if name not in self.prompts]
+        required = (*REQUIRED_PROMPTS, *PROMPTS_OF_FORMAT[self.output_format])
+        missing = [name for name in required if name not in self.prompts]
         if missing:
             raise ValueError(f"skill {self.name!r} lacks prompt templates: {missing}")
         for type_name, spec in self.question_types.items():
@@ -93,6 +116,17 @@ class Skill(_Spec):
                 raise ValueError(
                     f"question type {type_name!r} suits unknown agents {sorted(unknown)}"
                 )
+        describes_apis = {
+            name
+            for name, agent in self.transformation_agents.items()
+            if agent.output == "api_library"
+        }
+        if self.output_format == "tool_calls" and describes_apis != set(self.transformation_agents):
+            raise ValueError("a tool_calls skill needs agents with `output: api_library` only")
+        if self.output_format != "tool_calls" and describes_apis:
+            raise ValueError(
+                f"agents {sorted(describes_apis)} write APIs: set output_format: tool_calls"
+            )
         for agent in self.transformation_agents:
             if not self.question_types_for(agent):
                 raise ValueError(f"no question type suits transformation agent {agent!r}")

@@ -1,4 +1,8 @@
-"""Loads a skill folder (`*.yml` and `prompts/*.j2`) as a validated `Skill`."""
+"""Loads a skill folder (`*.yml` and `prompts/*.j2`) as a validated `Skill`.
+
+Templates a skill does not write come from the shared folder, so a new skill needs only its
+`skill.yml`; a template of the same name in the skill's own `prompts/` wins.
+"""
 
 from pathlib import Path
 from typing import Any
@@ -8,12 +12,17 @@ from kedro.io import AbstractDataset, DatasetError
 
 from agentinstruct.skill import Skill
 
+PARAMETERS_FILE = "parameters.yml"
+
 
 class SkillDataset(AbstractDataset[None, Skill]):
     """Read-only: a skill is edited as files, so Kedro-Viz shows it as an input of the flow."""
 
-    def __init__(self, path: str, metadata: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, path: str, shared_path: str | None = None, metadata: dict[str, Any] | None = None
+    ) -> None:
         self._path = Path(path)
+        self._shared_path = Path(shared_path) if shared_path else None
         self.metadata = metadata
 
     def load(self) -> Skill:
@@ -21,10 +30,14 @@ class SkillDataset(AbstractDataset[None, Skill]):
             raise DatasetError(f"Skill folder {self._path} does not exist")
         spec: dict[str, Any] = {}
         for file in sorted(self._path.glob("*.yml")):
+            if file.name == PARAMETERS_FILE:
+                continue  # run knobs, read by Kedro's config loader as `params:<skill>`
             spec.update(yaml.safe_load(file.read_text(encoding="utf-8")) or {})
+        folders = [self._shared_path, self._path] if self._shared_path else [self._path]
         spec["prompts"] = {
             template.stem: template.read_text(encoding="utf-8")
-            for template in sorted((self._path / "prompts").glob("*.j2"))
+            for folder in folders
+            for template in sorted((folder / "prompts").glob("*.j2"))
         }
         return Skill.model_validate(spec)
 
@@ -35,4 +48,4 @@ class SkillDataset(AbstractDataset[None, Skill]):
         return self._path.is_dir()
 
     def _describe(self) -> dict[str, Any]:
-        return {"path": str(self._path)}
+        return {"path": str(self._path), "shared_path": str(self._shared_path)}

@@ -13,6 +13,8 @@ def schema_example(schema: dict[str, Any], salt: str, defs: dict[str, Any] | Non
     defs = schema.get("$defs", {}) if defs is None else defs
     if "$ref" in schema:
         return schema_example(defs[schema["$ref"].rsplit("/", 1)[-1]], salt, defs)
+    if "const" in schema:
+        return schema["const"]
     if "enum" in schema:
         return schema["enum"][_pick(salt, len(schema["enum"]))]
     if "anyOf" in schema:
@@ -27,6 +29,8 @@ def schema_example(schema: dict[str, Any], salt: str, defs: dict[str, Any] | Non
     if kind == "array":
         count = max(schema.get("minItems", 1), 1)
         return [schema_example(schema.get("items", {}), f"{salt}[{i}]", defs) for i in range(count)]
+    if kind == "string" and "pattern" in schema:
+        return f"x{hashlib.sha256(salt.encode()).hexdigest()[:8]}"  # fits identifier patterns
     if kind == "string":
         word = f"fake {hashlib.sha256(salt.encode()).hexdigest()[:8]} "
         text = word * (schema.get("minLength", 1) // len(word) + 2)

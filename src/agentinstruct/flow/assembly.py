@@ -4,6 +4,7 @@ import json
 
 import pandas as pd
 
+from agentinstruct.flow.tool_calls import system_prompt_with_tools
 from agentinstruct.ids import stable_id
 from agentinstruct.schemas.frames import PairSchema, frame_of
 from agentinstruct.skill import Skill
@@ -12,7 +13,8 @@ from agentinstruct.skill import Skill
 def assemble_pairs(
     answered_tasks: pd.DataFrame, chunks: pd.DataFrame, documents: pd.DataFrame, skill: Skill
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Join provenance onto each answered task and build its chat turns.
+    """Join provenance onto each answered task; its messages are the system prompt (with the
+    tools, if any) followed by the task's turns.
 
     Returns:
         the same `PairSchema` frame twice: for the JSONL and the Parquet dataset.
@@ -28,9 +30,11 @@ def assemble_pairs(
             "prompt_version": skill.version,
             "messages": json.dumps(
                 [
-                    {"role": "system", "content": skill.answer_system_prompt},
-                    {"role": "user", "content": pair.task},
-                    {"role": "assistant", "content": pair.response},
+                    {
+                        "role": "system",
+                        "content": system_prompt_with_tools(skill, json.loads(pair.tools)),
+                    },
+                    *json.loads(pair.turns),
                 ],
                 ensure_ascii=False,
             ),

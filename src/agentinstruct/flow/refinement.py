@@ -8,7 +8,7 @@ from agentinstruct.gateway import LLMGateway, LLMRequest, LLMResult
 from agentinstruct.ids import seeded_rng, stable_id, weighted_sample
 from agentinstruct.params import FlowParams
 from agentinstruct.schemas.frames import InstructionSchema, frame_of
-from agentinstruct.schemas.llm_outputs import Suggestions, edited_task_model
+from agentinstruct.schemas.llm_outputs import Suggestions, edited_task_model, question_model
 from agentinstruct.skill import Skill
 
 
@@ -54,7 +54,9 @@ def _refine_round(
                 goal=goal,
                 answer_format=parent.answer_format,
             ),
-            response_model=edited_task_model(parent.answer_format),
+            response_model=(question_model if goal.keeps_passage else edited_task_model)(
+                parent.answer_format
+            ),
             max_tokens=settings.edit_max_tokens,
         )
         for parent, goal, suggestions in edits
@@ -70,7 +72,7 @@ def _refine_round(
             question_type=parent.question_type,
             answer_format=parent.answer_format,
             output=result.output,
-            passage=result.output.passage,
+            passage=parent.passage if goal.keeps_passage else result.output.passage,
             refinement_goal=goal.name,
             refinement_round=round_number,
             parent_id=parent.instruction_id,

@@ -8,7 +8,15 @@ from agentinstruct.ids import seeded_rng, stable_id, weighted_sample
 from agentinstruct.params import FlowParams
 from agentinstruct.schemas.frames import PassageSchema, frame_of
 from agentinstruct.schemas.llm_outputs import TransformedPassage
+from agentinstruct.schemas.tools import ApiLibrary
 from agentinstruct.skill import Skill
+
+# What each kind of agent returns, and how that becomes the passage text.
+RESPONSE_MODELS = {"passage": TransformedPassage, "api_library": ApiLibrary}
+
+
+def _passage_text(output: TransformedPassage | ApiLibrary) -> str:
+    return output.passage if isinstance(output, TransformedPassage) else output.model_dump_json()
 
 
 def plan_transformations(chunks: pd.DataFrame, skill: Skill, params: FlowParams) -> list[tuple]:
@@ -43,7 +51,7 @@ def transform_passages(
                 agent=skill.transformation_agents[agent],
                 text=chunk.text,
             ),
-            response_model=TransformedPassage,
+            response_model=RESPONSE_MODELS[skill.transformation_agents[agent].output],
             max_tokens=params.transformation.max_tokens,
         )
         for chunk, agent in plan
@@ -59,7 +67,7 @@ def transform_passages(
             output = results[passage_id].output
             if output is None:  # the failure is in the call log
                 continue
-            passage = output.passage
+            passage = _passage_text(output)
         else:
             passage = chunk.text
         rows.append(

@@ -14,7 +14,6 @@ from agentinstruct.schemas.llm_outputs import ANSWER_FORMATS
 
 ID_PATTERN = r"^[0-9a-f]{16}$"
 CALL_STATUSES = ("ok", "failed")
-ROLES_IN_ORDER = ["system", "user", "assistant"]
 
 
 class _Frame(pa.DataFrameModel):
@@ -87,11 +86,19 @@ class InstructionSchema(PassageSchema):
 
 
 class AnsweredTaskSchema(InstructionSchema):
-    """A final task with the teacher's response."""
+    """A final task with the teacher's response and the whole chat after the system prompt."""
 
     task: Series[str] = pa.Field(str_length={"min_value": 1})
-    response: Series[str] = pa.Field(str_length={"min_value": 1})
+    response: Series[str] = pa.Field(str_length={"min_value": 1}, description="last assistant turn")
+    turns: Series[str] = pa.Field(description="JSON chat turns after the system prompt")
+    tools: Series[str] = pa.Field(description="JSON list of OpenAI function tools; [] if none")
     model: Series[str]
+
+    @pa.check("turns", name="user_first_assistant_last_tools_answered")
+    def _turns(cls, column: Series[str]) -> Series[bool]:
+        return column.map(
+            lambda turns: is_chat([{"role": "system", "content": "-"}, *json.loads(turns)])
+        ).astype(bool)
 
 
 class PairSchema(AnsweredTaskSchema):
@@ -104,9 +111,9 @@ class PairSchema(AnsweredTaskSchema):
     prompt_version: Series[str] = pa.Field(str_matches=r"^[0-9a-f]{12}$")
     messages: Series[str] = pa.Field(description="orca-agentinstruct chat turns, JSON")
 
-    @pa.check("messages", name="system_user_assistant_turns")
+    @pa.check("messages", name="system_then_user_and_assistant_turns")
     def _messages(cls, column: Series[str]) -> Series[bool]:
-        return column.map(_is_chat_turns).astype(bool)
+        return column.map(lambda messages: is_chat(json.loads(messages))).astype(bool)
 
 
 class CallLogSchema(_Frame):
@@ -138,16 +145,39 @@ def _is_json_list_of_strings(value: str) -> bool:
     return isinstance(items, list) and all(isinstance(item, str) for item in items)
 
 
-def _is_chat_turns(value: str) -> bool:
-    try:
-        turns = json.loads(value)
-    except (TypeError, ValueError):
+def is_chat(turns: object) -> bool:
+    """System, then users and assistants in turn, ending with an assistant's text. An
+    assistant turn is text or tool calls; each call is answered by a tool message (by id)
+    before anyone else speaks."""
+    if not (
+        isinstance(turns, list) and len(turns) >= 3 and all(isinstance(t, dict) for t in turns)
+    ):
         return False
-    return (
-        isinstance(turns, list)
-        and [turn.get("role") for turn in turns if isinstance(turn, dict)] == ROLES_IN_ORDER
-        and all(isinstance(turn.get("content"), str) and turn["content"] for turn in turns)
-    )
+    if turns[0].get("role") != "system" or not _text(turns[0].get("content")):
+        return False
+    expected, pending = "user", set()  # who speaks next; tool calls not yet answered
+    for turn in turns[1:]:
+        role = turn.get("role")
+        if role == "tool":
+            if turn.get("tool_call_id") not in pending or not _text(turn.get("content")):
+                return False
+            pending.discard(turn["tool_call_id"])
+        elif pending or role != expected:
+            return False
+        elif role == "assistant" and turn.get("tool_calls"):
+            calls = turn["tool_calls"]
+            pending = {call.get("id") for call in calls if isinstance(call, dict)}
+            if len(pending) != len(calls) or None in pending:
+                return False
+        elif _text(turn.get("content")):
+            expected = "assistant" if role == "user" else "user"
+        else:
+            return False
+    return not pending and expected == "user" and turns[-1].get("role") == "assistant"
+
+
+def _text(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
 
 
 def frame_of(schema: type[pa.DataFrameModel], rows: list[dict]) -> pd.DataFrame:

@@ -119,3 +119,9 @@ def edited_task_model(
     if answer_format == "true_false":
         return EditedTrueFalseTask
     return EditedOpenTask
+
+
+class FollowUpQuestion(Contract):
+    """Multi-turn flows: the next thing the user asks, given the conversation so far."""
+
+    question: str = Field(min_length=10, max_length=300)
