@@ -27,3 +27,12 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(SAMPLE_CORPUS, root / "data" / "01_raw" / "reading_comprehension")
     monkeypatch.chdir(root)
     return root
+
+
+@pytest.fixture
+def all_skills_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Like `project`, with the sample seeds of every skill."""
+    root = scratch_project(PROJECT_ROOT, tmp_path / "project")
+    shutil.copytree(PROJECT_ROOT / "data" / "01_raw", root / "data" / "01_raw")
+    monkeypatch.chdir(root)
+    return root

@@ -1,14 +1,12 @@
 """Every skill is a pipeline made from its folder alone, and each one yields validated rows."""
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
 from agentinstruct.datasets import SkillDataset
-from agentinstruct.devtools.scratch_project import scratch_project
 from agentinstruct.pipeline_registry import ALL_SKILLS, register_pipelines
 from agentinstruct.schemas.frames import PairSchema
 from agentinstruct.skill_folders import skill_names
@@ -34,14 +32,6 @@ PROVENANCE = [
 def _load_skill(name: str, root: Path = PROJECT_ROOT):
     folder = root / "conf/base/skills"
     return SkillDataset(str(folder / name), str(folder / "_shared")).load()
-
-
-@pytest.fixture
-def all_skills_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = scratch_project(PROJECT_ROOT, tmp_path / "project")
-    shutil.copytree(PROJECT_ROOT / "data/01_raw", root / "data/01_raw")
-    monkeypatch.chdir(root)
-    return root
 
 
 def test_one_pipeline_per_skill_folder_and_one_for_all(monkeypatch):

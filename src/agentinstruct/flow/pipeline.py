@@ -4,6 +4,7 @@ from kedro.pipeline import Node, Pipeline
 
 from agentinstruct.flow.answers import answer_instructions
 from agentinstruct.flow.assembly import assemble_pairs
+from agentinstruct.flow.exports import export_pairs
 from agentinstruct.flow.ingestion import chunk_documents, ingest_documents
 from agentinstruct.flow.instructions import generate_seed_instructions
 from agentinstruct.flow.refinement import refine_instructions
@@ -70,6 +71,13 @@ def _flow() -> Pipeline:
                 outputs=["pairs_jsonl", "pairs_parquet"],
                 name="assemble_pairs",
                 tags=["assembly"],
+            ),
+            Node(
+                export_pairs,
+                inputs="pairs_parquet",
+                outputs=["orca_messages", "openai_chat", "sharegpt", "hf_parquet"],
+                name="export_pairs",
+                tags=["exports"],
             ),
             Node(
                 build_run_report,

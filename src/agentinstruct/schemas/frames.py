@@ -116,6 +116,30 @@ class PairSchema(AnsweredTaskSchema):
         return column.map(lambda messages: is_chat(json.loads(messages))).astype(bool)
 
 
+class HuggingFaceExportSchema(_Frame):
+    """The Parquet export: chat messages as a list of structs, plus columns to filter by."""
+
+    pair_id: Series[str] = pa.Field(str_matches=ID_PATTERN, unique=True)
+    skill: Series[str]
+    doc_id: Series[str] = pa.Field(str_matches=ID_PATTERN)
+    transformation_agent: Series[str]
+    question_type: Series[str]
+    answer_format: Series[str] = pa.Field(isin=ANSWER_FORMATS)
+    refinement_round: Series[int] = pa.Field(ge=0)
+    refinement_goal: Series[str] = pa.Field(nullable=True)
+    parent_id: Series[str] = pa.Field(nullable=True)
+    model: Series[str]
+    prompt_version: Series[str]
+    messages: Series[object] = pa.Field(
+        description="list of {role, content, tool_calls, tool_call_id}"
+    )
+    tools: Series[str] = pa.Field(description="JSON list of OpenAI function tools; [] if none")
+
+    @pa.check("messages", name="system_then_user_and_assistant_turns")
+    def _messages(cls, column: Series[object]) -> Series[bool]:
+        return column.map(lambda messages: is_chat(_plain(messages))).astype(bool)
+
+
 class CallLogSchema(_Frame):
     """One row per LLM request of a stage: what it cost and how it ended."""
 
@@ -174,6 +198,17 @@ def is_chat(turns: object) -> bool:
         else:
             return False
     return not pending and expected == "user" and turns[-1].get("role") == "assistant"
+
+
+def _plain(value: object) -> object:
+    """Python lists and dicts from what Parquet loads back (NumPy arrays of dicts)."""
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
 
 
 def _text(value: object) -> bool:

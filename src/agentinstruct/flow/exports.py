@@ -1,0 +1,104 @@
+"""The final pairs in the formats fine-tuning stacks read: orca-agentinstruct, OpenAI chat
+fine-tuning JSONL, ShareGPT, and a Parquet that `datasets.load_dataset("parquet", ...)` reads."""
+
+import json
+from typing import Any
+
+import pandas as pd
+
+from agentinstruct.schemas.frames import HuggingFaceExportSchema, frame_of
+
+# Provenance columns a Hugging Face dataset keeps beside its messages, to filter by.
+HF_COLUMNS = [
+    "pair_id",
+    "skill",
+    "doc_id",
+    "transformation_agent",
+    "question_type",
+    "answer_format",
+    "refinement_round",
+    "refinement_goal",
+    "parent_id",
+    "model",
+    "prompt_version",
+]
+SHAREGPT_ROLES = {"user": "human", "assistant": "gpt", "tool": "observation"}
+
+
+def _openai_message(message: dict[str, Any]) -> dict[str, Any]:
+    """OpenAI's shape: an assistant turn that calls tools carries no `content` key."""
+    return {key: value for key, value in message.items() if value is not None}
+
+
+def _sharegpt_turns(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """ShareGPT turns (LLaMA-Factory style): tool calls become one `function_call` turn and the
+    tool results after it one `observation` turn, so the turns keep alternating."""
+    turns: list[dict[str, str]] = []
+    for message in messages[1:]:
+        if message.get("tool_calls"):
+            calls = [
+                {
+                    "name": call["function"]["name"],
+                    "arguments": json.loads(call["function"]["arguments"]),
+                }
+                for call in message["tool_calls"]
+            ]
+            turns.append(
+                {
+                    "from": "function_call",
+                    "value": json.dumps(calls if len(calls) > 1 else calls[0]),
+                }
+            )
+        elif message["role"] == "tool" and turns and turns[-1]["from"] == "observation":
+            turns[-1]["value"] += "\n" + message["content"]
+        else:
+            turns.append({"from": SHAREGPT_ROLES[message["role"]], "value": message["content"]})
+    return turns
+
+
+def _hf_message(message: dict[str, Any]) -> dict[str, Any]:
+    """Every message with the same keys, so Parquet stores one struct type for all rows."""
+    return {
+        "role": message["role"],
+        "content": message.get("content"),
+        "tool_calls": message.get("tool_calls"),
+        "tool_call_id": message.get("tool_call_id"),
+    }
+
+
+def export_pairs(
+    pairs: pd.DataFrame,
+) -> tuple[list[dict], list[dict], list[dict], pd.DataFrame]:
+    """One record per pair in each format, in pair order.
+
+    Returns:
+        orca-agentinstruct rows (`messages` as a JSON string), OpenAI chat fine-tuning records
+        (`messages`, and `tools` when the pair has any), ShareGPT records, and the Hugging Face
+        frame (`HuggingFaceExportSchema`).
+    """
+    orca, openai, sharegpt, hugging_face = [], [], [], []
+    for pair in pairs.itertuples(index=False):
+        messages = json.loads(pair.messages)
+        tools = json.loads(pair.tools)
+        orca.append({"messages": pair.messages})
+        openai.append(
+            {
+                "messages": [_openai_message(m) for m in messages],
+                **({"tools": tools} if tools else {}),
+            }
+        )
+        sharegpt.append(
+            {
+                "system": messages[0]["content"],
+                "conversations": _sharegpt_turns(messages),
+                **({"tools": json.dumps(tools)} if tools else {}),
+            }
+        )
+        hugging_face.append(
+            {
+                **{column: getattr(pair, column) for column in HF_COLUMNS},
+                "messages": [_hf_message(m) for m in messages],
+                "tools": pair.tools,
+            }
+        )
+    return orca, openai, sharegpt, frame_of(HuggingFaceExportSchema, hugging_face)

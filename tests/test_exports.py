@@ -1,0 +1,92 @@
+"""Every export loads back through the catalog with its roles and turn order intact."""
+
+import json
+import re
+
+import datasets
+import pytest
+from kedro.framework.session import KedroSession
+
+from tests.fake_llm import MODEL
+from tests.kedro_runs import run_pipeline
+
+SKILLS = ["reading_comprehension", "conversation", "tool_use"]
+
+
+@pytest.fixture
+def exported(all_skills_project, fake_teacher):
+    """Run the three output formats' skills once; their catalog to load the exports from."""
+    for skill in SKILLS:
+        run_pipeline(all_skills_project, skill, teacher_model=MODEL)
+    with KedroSession.create(project_path=all_skills_project) as session:
+        yield session.load_context().catalog
+
+
+def _in_turn_order(messages: list[dict]) -> bool:
+    """After the system prompt: user, then (tool calls, tool results)*, then the assistant's
+    text; repeated, ending with the assistant."""
+    codes = "".join(
+        "C" if m.get("tool_calls") else {"user": "U", "assistant": "A", "tool": "T"}[m["role"]]
+        for m in messages
+    )
+    return re.fullmatch(r"(U(CT+)*A)+", codes) is not None
+
+
+def test_exports_load_back_with_roles_in_order(exported) -> None:
+    for skill in SKILLS:
+        pairs = exported.load(f"{skill}.pairs_parquet")
+        orca = exported.load(f"{skill}.orca_messages")
+        openai = exported.load(f"{skill}.openai_chat")
+        sharegpt = exported.load(f"{skill}.sharegpt")
+        assert len(orca) == len(openai) == len(sharegpt) == len(pairs) > 0
+
+        assert [row["messages"] for row in orca] == list(
+            pairs["messages"]
+        )  # orca: one string column
+        for record in openai:
+            assert record["messages"][0]["role"] == "system"
+            assert _in_turn_order(record["messages"][1:])
+            assert all(
+                message.get("content") is not None or message.get("tool_calls")
+                for message in record["messages"]
+            )
+            assert ("tools" in record) == (skill == "tool_use")  # never `"tools": null`
+        for record in sharegpt:
+            sources = [turn["from"] for turn in record["conversations"]]
+            assert sources[0] == "human" and sources[-1] == "gpt"
+            assert all(turn["value"] for turn in record["conversations"])
+            assert record["system"]
+
+
+def test_tool_calls_survive_every_export(exported) -> None:
+    openai = exported.load("tool_use.openai_chat")
+    calling = [r for r in openai if any(m.get("tool_calls") for m in r["messages"])]
+    assert calling, "the fake teacher's tool_use run made no calls"
+    for record in calling:
+        names = {tool["function"]["name"] for tool in record["tools"]}
+        messages = record["messages"]
+        call_at = next(i for i, m in enumerate(messages) if m.get("tool_calls"))
+        ids = [call["id"] for call in messages[call_at]["tool_calls"]]
+        assert {call["function"]["name"] for call in messages[call_at]["tool_calls"]} <= names
+        answered = [m["tool_call_id"] for m in messages[call_at + 1 : call_at + 1 + len(ids)]]
+        assert answered == ids and "content" not in messages[call_at]
+    sharegpt = exported.load("tool_use.sharegpt")
+    assert any(
+        [turn["from"] for turn in record["conversations"]][:3]
+        == ["human", "function_call", "observation"]
+        for record in sharegpt
+    )
+
+
+def test_hugging_face_parquet_loads_with_datasets(exported, all_skills_project) -> None:
+    for skill in SKILLS:
+        folder = all_skills_project / f"data/07_model_output/{skill}/exports/hf/train.parquet"
+        (path,) = [version / "train.parquet" for version in folder.iterdir()]
+        loaded = datasets.load_dataset(
+            "parquet", data_files=str(path), split="train", cache_dir=str(all_skills_project / "hf")
+        )
+        pairs = exported.load(f"{skill}.pairs_parquet")
+        assert loaded.num_rows == len(pairs)
+        assert set(loaded["pair_id"]) == set(pairs["pair_id"])
+        for row, original in zip(loaded, pairs["messages"], strict=True):
+            assert [m["role"] for m in row["messages"]] == [m["role"] for m in json.loads(original)]

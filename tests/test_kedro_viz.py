@@ -1,0 +1,41 @@
+"""Kedro-Viz shows the reading_comprehension pipeline, checked in headless Chromium."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agentinstruct.devtools.viz_check import chromium_path, render_pipeline
+
+pytestmark = pytest.mark.skipif(
+    chromium_path() is None, reason="no Chromium: `apt-get install chromium` or set CHROMIUM_PATH"
+)
+STAGE_NODES = {
+    "ingest_documents",
+    "chunk_documents",
+    "transform_passages",
+    "generate_seed_instructions",
+    "refine_instructions",
+    "answer_instructions",
+    "assemble_pairs",
+    "export_pairs",
+    "build_run_report",
+}
+
+
+def test_viz_build_draws_every_stage_of_reading_comprehension(project: Path, tmp_path: Path):
+    kedro = Path(sys.executable).with_name("kedro")
+    subprocess.run(
+        [str(kedro), "viz", "build"], cwd=project, check=True, capture_output=True, timeout=300
+    )
+    assert (project / "build" / "api" / "pipelines" / "reading_comprehension").is_file()
+
+    screenshot = tmp_path / "kedro-viz.png"
+    drawn = set(render_pipeline(project / "build", "reading_comprehension", screenshot))
+
+    assert drawn >= STAGE_NODES
+    assert {"reading_comprehension.pairs_parquet", "teacher_llm"} <= drawn
+    assert not any(name.startswith("text_modification.") for name in drawn)  # one pipeline only
+    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert screenshot.stat().st_size > 50_000  # a drawn graph, not a blank page

@@ -1,0 +1,37 @@
+"""The analysis notebook runs headless against a sample run and saves its figures."""
+
+import shutil
+
+import nbformat
+from nbclient import NotebookClient
+
+from tests.conftest import PROJECT_ROOT
+from tests.fake_llm import MODEL
+from tests.kedro_runs import SKILL, run_pipeline
+
+FIGURES = ["pairs_by_type_and_agent", "refinement_effect", "tokens_and_failures_by_stage"]
+
+
+def test_analysis_notebook_executes_and_writes_its_figures(project, fake_teacher):
+    run_pipeline(project, teacher_model=MODEL)
+    notebook_path = project / "notebooks" / "analysis.ipynb"
+    notebook_path.parent.mkdir()
+    shutil.copy(PROJECT_ROOT / "notebooks" / "analysis.ipynb", notebook_path)
+
+    notebook = nbformat.read(notebook_path, as_version=4)
+    NotebookClient(
+        notebook,
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(notebook_path.parent)}},
+    ).execute()  # raises CellExecutionError on the first failing cell
+
+    figures = project / "data" / "08_reporting" / SKILL / "figures"
+    for name in FIGURES:
+        png = (figures / f"{name}.png").read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000, name
+    printed = "".join(
+        output.get("text", "") for cell in notebook.cells for output in cell.get("outputs", [])
+    )
+    assert f"{SKILL}: 32 pairs" in printed
+    assert "└─ document" in printed  # a pair walked back to its source
