@@ -64,6 +64,7 @@ def test_a_call_with_the_apis_parameters_is_accepted_and_exported_as_openai_argu
         {"name": "get_forecast", "arguments": {"days": 3}},  # required parameter missing
         {"name": "get_forecast", "arguments": {"city": "Lisbon", "zip": "1000"}},  # unknown one
         {"name": "get_forecast", "arguments": {"city": "Lisbon", "days": "soon"}},  # wrong type
+        {"name": "get_forecast", "arguments": {"city": ""}},  # an empty value
     ],
 )
 def test_a_call_that_does_not_fit_the_library_is_rejected(call):

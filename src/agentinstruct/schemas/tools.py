@@ -17,20 +17,25 @@ from agentinstruct.schemas.llm_outputs import Contract
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
 ParameterType = Literal["string", "integer", "number", "boolean"]
-_PYTHON_TYPES: dict[str, type] = {"string": str, "integer": int, "number": float, "boolean": bool}
+_PYTHON_TYPES: dict[str, Any] = {
+    "string": Annotated[str, StringConstraints(min_length=1, max_length=200)],  # no empty values
+    "integer": int,
+    "number": float,
+    "boolean": bool,
+}
 
 
 class ApiParameter(Contract):
     name: Identifier
     type: ParameterType
-    description: str = Field(min_length=5, max_length=200)
+    description: str = Field(min_length=5, max_length=100)
     required: bool
 
 
 class Api(Contract):
     name: Identifier
-    description: str = Field(min_length=10, max_length=300)
-    parameters: list[ApiParameter] = Field(min_length=1, max_length=5)
+    description: str = Field(min_length=10, max_length=150)
+    parameters: list[ApiParameter] = Field(min_length=1, max_length=4)
 
     @model_validator(mode="after")
     def _unique_parameters(self) -> "Api":
@@ -43,7 +48,8 @@ class Api(Contract):
 class ApiLibrary(Contract):
     """Stage 1 for tool use: a small library of APIs reconstructed from code or docs."""
 
-    apis: list[Api] = Field(min_length=2, max_length=4)
+    # Bounds keep a library within a small model's token budget (about 150 tokens an API).
+    apis: list[Api] = Field(min_length=2, max_length=3)
 
     @model_validator(mode="after")
     def _unique_apis(self) -> "ApiLibrary":
