@@ -70,6 +70,9 @@ def test_tool_calls_survive_every_export(exported) -> None:
         assert {call["function"]["name"] for call in messages[call_at]["tool_calls"]} <= names
         answered = [m["tool_call_id"] for m in messages[call_at + 1 : call_at + 1 + len(ids)]]
         assert answered == ids and "content" not in messages[call_at]
+    assert (
+        exported.get("tool_use.openai_chat").preview(2)["first_records"] == openai[:2]
+    )  # Kedro-Viz
     sharegpt = exported.load("tool_use.sharegpt")
     assert any(
         [turn["from"] for turn in record["conversations"]][:3]

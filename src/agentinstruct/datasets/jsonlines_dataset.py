@@ -10,6 +10,7 @@ from typing import Any
 
 import fsspec
 from kedro.io.core import AbstractVersionedDataset, Version, get_filepath_str, get_protocol_and_path
+from kedro_datasets._typing import JSONPreview
 
 
 class JSONLinesDataset(AbstractVersionedDataset[list[dict], list[dict]]):
@@ -43,6 +44,18 @@ class JSONLinesDataset(AbstractVersionedDataset[list[dict], list[dict]]):
         with self._fs.open(path, mode="w", encoding="utf-8") as file:
             for record in data:
                 file.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def preview(self, nrows: int = 3) -> JSONPreview:
+        """The first records, for Kedro-Viz's dataset panel."""
+        path = get_filepath_str(self._get_load_path(), self._protocol)
+        records = []
+        with self._fs.open(path, mode="r", encoding="utf-8") as file:
+            for line in file:
+                if len(records) == nrows:
+                    break
+                if line.strip():
+                    records.append(json.loads(line))
+        return JSONPreview({"first_records": records})
 
     def _exists(self) -> bool:
         try:
