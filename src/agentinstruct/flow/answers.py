@@ -6,6 +6,7 @@ their results (tool calls). Every shape ends as `turns`: the chat after the syst
 """
 
 import json
+from typing import Any
 
 import pandas as pd
 
@@ -20,7 +21,7 @@ from agentinstruct.schemas.llm_outputs import TeacherAnswer
 from agentinstruct.skill import Skill
 
 
-def answer_request(skill: Skill, task, text: str, params: FlowParams) -> LLMRequest:
+def _first_answer_request(skill: Skill, task: Any, text: str, params: FlowParams) -> LLMRequest:
     """The teacher's first answer to a task, as a structured answer + explanation."""
     return LLMRequest(
         item_id=task.instruction_id,
@@ -38,9 +39,11 @@ def answer_request(skill: Skill, task, text: str, params: FlowParams) -> LLMRequ
 
 def _single_turns(
     tasks: list, texts: list[str], skill: Skill, params: FlowParams, llm: LLMGateway
-) -> tuple[list[list[dict]], list[LLMResult]]:
+) -> tuple[list[list[dict] | None], list[LLMResult]]:
+    """One answer per task: `[user, assistant]`, or None where the call failed."""
     requests = [
-        answer_request(skill, task, text, params) for task, text in zip(tasks, texts, strict=True)
+        _first_answer_request(skill, task, text, params)
+        for task, text in zip(tasks, texts, strict=True)
     ]
     results = llm.generate("answers", requests)
     turns = [
