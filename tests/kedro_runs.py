@@ -9,6 +9,22 @@ from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 
 SKILL = "reading_comprehension"
+# Columns every final pair must fill: where it came from and what made it.
+PROVENANCE = [
+    "doc_id",
+    "source_path",
+    "chunk_id",
+    "chunk_index",
+    "passage_id",
+    "transformation_agent",
+    "instruction_id",
+    "question_type",
+    "answer_format",
+    "refinement_round",
+    "model",
+    "prompt_version",
+    "skill",
+]
 
 
 def run_pipeline(project: Path, pipeline: str = SKILL, **runtime_params: Any) -> None:

@@ -4,7 +4,7 @@ import itertools
 
 from kedro.framework.session import KedroSession
 
-from agentinstruct.lineage import format_lineage, lineage_from_catalog
+from agentinstruct.lineage import format_lineage, lineage, lineage_frames
 from tests.fake_llm import MODEL
 from tests.kedro_runs import SKILL, run_pipeline
 
@@ -14,9 +14,8 @@ def test_every_pair_walks_back_to_its_source_document(project, fake_teacher):
     with KedroSession.create(project_path=project) as session:
         catalog = session.load_context().catalog
         pairs = catalog.load(f"{SKILL}.pairs_parquet")
-        chains = {
-            pair_id: lineage_from_catalog(catalog, SKILL, pair_id) for pair_id in pairs["pair_id"]
-        }
+        frames = lineage_frames(catalog, SKILL)
+        chains = {pair_id: lineage(pair_id, *frames) for pair_id in pairs["pair_id"]}
 
     for pair_id, chain in chains.items():
         stages = [stage for stage, _ in chain]

@@ -8,23 +8,7 @@ from kedro_datasets.pandas import ParquetDataset
 
 from agentinstruct.schemas.frames import PairSchema
 from tests.fake_llm import FAIL_MARKER, MODEL
-from tests.kedro_runs import SKILL, latest_pairs, latest_report, run_pipeline, versions
-
-PROVENANCE = [
-    "doc_id",
-    "source_path",
-    "chunk_id",
-    "chunk_index",
-    "passage_id",
-    "transformation_agent",
-    "instruction_id",
-    "question_type",
-    "answer_format",
-    "refinement_round",
-    "model",
-    "prompt_version",
-    "skill",
-]
+from tests.kedro_runs import PROVENANCE, SKILL, latest_pairs, latest_report, run_pipeline, versions
 
 
 def _add_bad_inputs(project) -> set[str]:

@@ -12,21 +12,9 @@ from agentinstruct.schemas.frames import PairSchema
 from agentinstruct.skill_folders import skill_names
 from tests.conftest import PROJECT_ROOT
 from tests.fake_llm import MODEL
-from tests.kedro_runs import latest_pairs, latest_report, run_pipeline
+from tests.kedro_runs import PROVENANCE, latest_pairs, latest_report, run_pipeline
 
 SKILLS = skill_names(PROJECT_ROOT)
-PROVENANCE = [
-    "doc_id",
-    "chunk_id",
-    "passage_id",
-    "transformation_agent",
-    "instruction_id",
-    "question_type",
-    "answer_format",
-    "refinement_round",
-    "model",
-    "prompt_version",
-]
 
 
 def _load_skill(name: str, root: Path = PROJECT_ROOT):

@@ -3,6 +3,8 @@
     from agentinstruct.lineage import lineage_from_catalog, format_lineage
     print(format_lineage(lineage_from_catalog(catalog, "reading_comprehension", pair_id)))
 
+For many pairs, load the frames once with `lineage_frames` and call `lineage` for each.
+
 In a Kedro notebook or `kedro ipython`, `catalog` is already defined.
 """
 
@@ -57,11 +59,16 @@ def lineage(
     return [*chain, ("transformed passage", passage), ("chunk", chunk), ("document", document)]
 
 
+def lineage_frames(catalog: Any, skill: str) -> list[pd.DataFrame]:
+    """The datasets `lineage` walks, in its argument order, loaded once (latest versions)."""
+    return [catalog.load(f"{skill}.{name}") for name in LINEAGE_DATASETS]
+
+
 def lineage_from_catalog(
     catalog: Any, skill: str, pair_id: str
 ) -> list[tuple[str, dict[str, Any]]]:
     """`lineage` with every dataset loaded from a Kedro catalog (the latest versions)."""
-    return lineage(pair_id, *(catalog.load(f"{skill}.{name}") for name in LINEAGE_DATASETS))
+    return lineage(pair_id, *lineage_frames(catalog, skill))
 
 
 SHOWN = {

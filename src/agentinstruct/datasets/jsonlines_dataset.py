@@ -9,7 +9,13 @@ from pathlib import PurePosixPath
 from typing import Any
 
 import fsspec
-from kedro.io.core import AbstractVersionedDataset, Version, get_filepath_str, get_protocol_and_path
+from kedro.io.core import (
+    AbstractVersionedDataset,
+    Version,
+    VersionNotFoundError,
+    get_filepath_str,
+    get_protocol_and_path,
+)
 from kedro_datasets._typing import JSONPreview
 
 
@@ -60,7 +66,7 @@ class JSONLinesDataset(AbstractVersionedDataset[list[dict], list[dict]]):
     def _exists(self) -> bool:
         try:
             path = get_filepath_str(self._get_load_path(), self._protocol)
-        except Exception:  # no version saved yet
+        except VersionNotFoundError:  # no version saved yet
             return False
         return self._fs.exists(path)
 

@@ -25,6 +25,11 @@ _PYTHON_TYPES: dict[str, Any] = {
 }
 
 
+def _require_unique(names: list[str], what: str) -> None:
+    if len(names) != len(set(names)):
+        raise ValueError(f"{what}: {names}")
+
+
 class ApiParameter(Contract):
     name: Identifier
     type: ParameterType
@@ -39,9 +44,9 @@ class Api(Contract):
 
     @model_validator(mode="after")
     def _unique_parameters(self) -> "Api":
-        names = [parameter.name for parameter in self.parameters]
-        if len(names) != len(set(names)):
-            raise ValueError(f"API {self.name} repeats a parameter name: {names}")
+        _require_unique(
+            [p.name for p in self.parameters], f"API {self.name} repeats a parameter name"
+        )
         return self
 
 
@@ -53,9 +58,7 @@ class ApiLibrary(Contract):
 
     @model_validator(mode="after")
     def _unique_apis(self) -> "ApiLibrary":
-        names = [api.name for api in self.apis]
-        if len(names) != len(set(names)):
-            raise ValueError(f"the library repeats an API name: {names}")
+        _require_unique([api.name for api in self.apis], "the library repeats an API name")
         return self
 
 
