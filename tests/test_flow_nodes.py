@@ -21,7 +21,8 @@ TEXT = "Honeybees dance to tell their sisters where flowers are. " * 4
 
 @pytest.fixture(scope="module")
 def skill() -> Skill:
-    return SkillDataset(str(PROJECT_ROOT / "conf/base/skills/reading_comprehension")).load()
+    skills = PROJECT_ROOT / "conf/base/skills"
+    return SkillDataset(str(skills / "reading_comprehension"), str(skills / "_shared")).load()
 
 
 @pytest.fixture

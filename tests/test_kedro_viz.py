@@ -19,6 +19,9 @@ STAGE_NODES = {
     "refine_instructions",
     "answer_instructions",
     "assemble_pairs",
+    "check_pairs",
+    "judge_pairs",
+    "select_pairs",
     "export_pairs",
     "build_run_report",
 }
@@ -35,7 +38,14 @@ def test_viz_build_draws_every_stage_of_reading_comprehension(project: Path, tmp
     drawn = set(render_pipeline(project / "build", "reading_comprehension", screenshot))
 
     assert drawn >= STAGE_NODES
-    assert {"reading_comprehension.pairs_parquet", "teacher_llm"} <= drawn
+    assert {
+        "reading_comprehension.pairs_parquet",
+        "reading_comprehension.curated_pairs",
+        "reading_comprehension.rejected_pairs",
+        "teacher_llm",
+        "judge_llm",
+        "eval_sets",
+    } <= drawn
     assert not any(name.startswith("text_modification.") for name in drawn)  # one pipeline only
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert screenshot.stat().st_size > 50_000  # a drawn graph, not a blank page

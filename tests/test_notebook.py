@@ -9,7 +9,13 @@ from tests.conftest import PROJECT_ROOT
 from tests.fake_llm import MODEL
 from tests.kedro_runs import SKILL, run_pipeline
 
-FIGURES = ["pairs_by_type_and_agent", "refinement_effect", "tokens_and_failures_by_stage"]
+FIGURES = [
+    "pairs_by_type_and_agent",
+    "refinement_effect",
+    "curation_funnel_and_scores",
+    "curation_by_question_type",
+    "tokens_and_failures_by_stage",
+]
 
 
 def test_analysis_notebook_executes_and_writes_its_figures(project, fake_teacher):
@@ -34,4 +40,5 @@ def test_analysis_notebook_executes_and_writes_its_figures(project, fake_teacher
         output.get("text", "") for cell in notebook.cells for output in cell.get("outputs", [])
     )
     assert f"{SKILL}: 32 pairs" in printed
+    assert "===== kept =====" in printed and "===== rejected =====" in printed
     assert "└─ document" in printed  # a pair walked back to its source

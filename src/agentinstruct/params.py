@@ -1,6 +1,10 @@
 """Typed run parameters of a flow: Kedro validates `params:<skill>` against these before a run."""
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
+
+from agentinstruct.schemas.llm_outputs import JudgeDimension
 
 
 class _Params(BaseModel):
@@ -47,6 +51,73 @@ class AnswerParams(_Params):
     tool_max_tokens: int = Field(default=300, gt=0, description="tool-use calls and results")
 
 
+class DuplicateParams(_Params):
+    """MinHash LSH over word shingles; Jaccard at or above a threshold makes a duplicate."""
+
+    enabled: bool = True
+    instruction_threshold: float = Field(default=0.7, gt=0, le=1, description="user turns")
+    pair_threshold: float = Field(default=0.7, gt=0, le=1, description="all turns")
+    shingle_words: int = Field(default=2, ge=1)
+    num_perm: int = Field(default=128, ge=16)
+    bands: int = Field(default=32, ge=1, description="LSH bands; num_perm must divide by it")
+
+
+class DecontaminationParams(_Params):
+    enabled: bool = True
+    ngram_words: int = Field(default=13, ge=3)
+    min_item_words: int = Field(
+        default=8,
+        ge=1,
+        description="benchmark texts shorter than ngram_words but at least this"
+        " long are matched whole; shorter ones are too generic to check",
+    )
+    reject_pairs_of_contaminated_documents: bool = True
+
+
+class VerificationParams(_Params):
+    enabled: bool = True
+
+
+class ArtifactParams(_Params):
+    """Cheap deterministic checks, each on or off; phrase lists are in conf/base/curation/."""
+
+    meta_text: bool = True
+    unbalanced_markup: bool = True
+    truncated: bool = True
+    missing_options: bool = True
+    prompt_injection: bool = True
+    copies_passage: bool = True
+    copy_overlap: float = Field(
+        default=0.8,
+        gt=0,
+        le=1,
+        description="share of the response's 8-grams found in the user turns",
+    )
+
+
+class JudgeParams(_Params):
+    enabled: bool = True
+    only_clean: bool = Field(
+        default=True, description="judge only pairs that passed the cheap checks (saves calls)"
+    )
+    min_scores: dict[JudgeDimension, Annotated[int, Field(ge=1, le=5)]] = Field(
+        default_factory=dict,
+        description="reject below these scores, e.g. {correctness: 4, clarity: 3, quality: 3};"
+        " empty: scores are recorded, not enforced (the embedded 135M judge is noise)",
+    )
+    max_tokens: int = Field(default=160, gt=0)
+
+
+class CurationParams(_Params):
+    """Which checks run and their thresholds; every pair ends kept or rejected with reasons."""
+
+    duplicates: DuplicateParams = DuplicateParams()
+    decontamination: DecontaminationParams = DecontaminationParams()
+    verification: VerificationParams = VerificationParams()
+    artifacts: ArtifactParams = ArtifactParams()
+    judge: JudgeParams = JudgeParams()
+
+
 class FlowParams(_Params):
     """All knobs of one flow run; the same params and inputs give the same dataset."""
 
@@ -57,3 +128,4 @@ class FlowParams(_Params):
     instructions: InstructionParams = InstructionParams()
     refinement: RefinementParams = RefinementParams()
     answers: AnswerParams = AnswerParams()
+    curation: CurationParams = CurationParams()

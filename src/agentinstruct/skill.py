@@ -20,6 +20,7 @@ REQUIRED_PROMPTS = (
     "task",
     "answer",
     "response",
+    "judge",
 )
 PROMPTS_OF_FORMAT = {
     "single_turn": (),
@@ -27,6 +28,11 @@ PROMPTS_OF_FORMAT = {
     "tool_calls": ("tool_result", "tool_answer"),
 }
 _JINJA = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=False)
+
+
+def template(source: str) -> Template:
+    """A prompt template with the same (sandboxed, strict) rules as a skill's."""
+    return _JINJA.from_string(source)
 
 
 class _Spec(BaseModel):
@@ -147,7 +153,7 @@ class Skill(_Spec):
 
     @cached_property
     def _templates(self) -> dict[str, Template]:
-        return {name: _JINJA.from_string(source) for name, source in self.prompts.items()}
+        return {name: template(source) for name, source in self.prompts.items()}
 
     def render(self, prompt: str, **context: object) -> str:
         return self._templates[prompt].render(**context).strip()

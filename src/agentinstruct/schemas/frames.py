@@ -5,6 +5,7 @@ provenance of a final pair is the union of the stages it passed through.
 """
 
 import json
+from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
@@ -116,6 +117,98 @@ class PairSchema(AnsweredTaskSchema):
         return column.map(lambda messages: is_chat(json.loads(messages))).astype(bool)
 
 
+VERDICTS = ("agrees", "disagrees", "judge", "unchecked")
+
+
+def _score() -> Any:
+    """A judge score column: 1 to 5, empty where the pair was not judged (one Field each)."""
+    return pa.Field(nullable=True, isin=[1, 2, 3, 4, 5])
+
+
+class QualityColumns(pa.DataFrameModel):
+    """What curation found about a pair: one column per check, and the reasons it was rejected.
+
+    Mixed into the pair frames of the flow (strict) and of the standalone `curation` pipeline
+    (other columns carried through).
+    """
+
+    artifacts: Series[str] = pa.Field(description="JSON object: check name -> evidence")
+    contamination: Series[str] = pa.Field(
+        nullable=True, description="the benchmark item it overlaps: file#row.column"
+    )
+    verification: Series[str] = pa.Field(isin=VERDICTS)
+    verification_detail: Series[str]
+    judge_correctness: Series[pd.Int64Dtype] = _score()
+    judge_clarity: Series[pd.Int64Dtype] = _score()
+    judge_difficulty: Series[pd.Int64Dtype] = _score()
+    judge_quality: Series[pd.Int64Dtype] = _score()
+    judge_rationale: Series[str] = pa.Field(nullable=True)
+    duplicate_of: Series[str] = pa.Field(nullable=True, description="the kept pair of its cluster")
+    reasons: Series[str] = pa.Field(description="JSON list of reasons to reject; [] when kept")
+
+    @pa.check("reasons", name="json_list_of_strings")
+    def _reasons(cls, column: Series[str]) -> Series[bool]:
+        return column.map(_is_json_list_of_strings).astype(bool)
+
+
+class ScoredPairSchema(PairSchema, QualityColumns):
+    """A generated pair with its curation columns, before the choice: kept or rejected."""
+
+
+class _Kept(pa.DataFrameModel):
+    @pa.check("reasons", name="no_reasons")
+    def _kept(cls, column: Series[str]) -> Series[bool]:
+        return column == "[]"
+
+
+class _Rejected(pa.DataFrameModel):
+    @pa.check("reasons", name="at_least_one_reason")
+    def _rejected(cls, column: Series[str]) -> Series[bool]:
+        return column != "[]"
+
+
+class CuratedPairSchema(ScoredPairSchema, _Kept):
+    """A pair that passed every check: what the exports are made from."""
+
+
+class RejectedPairSchema(ScoredPairSchema, _Rejected):
+    """A pair set aside, with every reason it failed."""
+
+
+class ExternalPairSchema(pa.DataFrameModel):
+    """A row of a dataset made elsewhere (`curation` pipeline); its other columns ride along."""
+
+    class Config:
+        strict = False
+        coerce = True
+
+    pair_id: Series[str] = pa.Field(str_matches=ID_PATTERN, unique=True)
+    source_file: Series[str]
+    source_row: Series[int] = pa.Field(ge=0)
+    messages: Series[str] = pa.Field(description="the chat as a JSON string, as read")
+
+
+class ScoredExternalPairSchema(ExternalPairSchema, QualityColumns):
+    """An external row with its curation columns."""
+
+
+class CuratedExternalPairSchema(ScoredExternalPairSchema, _Kept):
+    """An external row that passed every check."""
+
+
+class RejectedExternalPairSchema(ScoredExternalPairSchema, _Rejected):
+    """An external row set aside, with every reason it failed."""
+
+
+class DocumentCheckSchema(_Frame):
+    """Seed documents checked before use: benchmark overlap and injection phrases."""
+
+    doc_id: Series[str] = pa.Field(str_matches=ID_PATTERN, unique=True)
+    source_path: Series[str]
+    contamination: Series[str] = pa.Field(nullable=True)
+    prompt_injection: Series[str] = pa.Field(nullable=True)
+
+
 class HuggingFaceExportSchema(_Frame):
     """The Parquet export: chat messages as a list of structs, plus columns to filter by."""
 
@@ -137,7 +230,7 @@ class HuggingFaceExportSchema(_Frame):
 
     @pa.check("messages", name="system_then_user_and_assistant_turns")
     def _messages(cls, column: Series[object]) -> Series[bool]:
-        return column.map(lambda messages: is_chat(_plain(messages))).astype(bool)
+        return column.map(lambda messages: is_chat(to_plain(messages))).astype(bool)
 
 
 class CallLogSchema(_Frame):
@@ -200,14 +293,14 @@ def is_chat(turns: object) -> bool:
     return not pending and expected == "user" and turns[-1].get("role") == "assistant"
 
 
-def _plain(value: object) -> object:
+def to_plain(value: object) -> object:
     """Python lists and dicts from what Parquet loads back (NumPy arrays of dicts)."""
     if hasattr(value, "tolist"):
         value = value.tolist()
     if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
+        return [to_plain(item) for item in value]
     if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
+        return {key: to_plain(item) for key, item in value.items()}
     return value
 
 

@@ -125,3 +125,25 @@ class FollowUpQuestion(Contract):
     """Multi-turn flows: the next thing the user asks, given the conversation so far."""
 
     question: str = Field(min_length=10, max_length=300)
+
+
+JudgeDimension = Literal["correctness", "clarity", "difficulty", "quality"]
+JUDGE_DIMENSIONS: tuple[str, ...] = get_args(JudgeDimension)
+Score = Literal[1, 2, 3, 4, 5]  # an enum, so a grammar-constrained model cannot leave the scale
+
+
+class JudgeVerdict(Contract):
+    """Curation: the judge's view of one pair. The rationale comes first so the scores follow
+    from it; each score is 1 (worst) to 5 (best), difficulty 1 (trivial) to 5 (expert)."""
+
+    rationale: str = Field(min_length=10, max_length=200)  # one sentence
+    correctness: Score
+    clarity: Score
+    difficulty: Score
+    quality: Score
+
+
+class JudgeVerdictWithReference(JudgeVerdict):
+    """The verdict for a task with a free-text reference answer: does the response agree?"""
+
+    agrees_with_reference: bool

@@ -1,0 +1,97 @@
+"""Cheap, deterministic checks for what a weak or careless generator leaves in a pair.
+
+Each check returns the evidence it found (a phrase, a character) or None; the names are the
+reasons a pair is rejected for. No LLM is involved.
+"""
+
+import re
+from collections.abc import Callable
+
+from agentinstruct.curation.rules import CurationRules
+from agentinstruct.curation.text import Conversation, words
+from agentinstruct.curation.verification import LETTERS, chosen_option
+from agentinstruct.params import ArtifactParams
+
+_TEMPLATE_BRACES = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
+_JSON_FRAGMENT = re.compile(r"[{,]\s*\"\w+\"\s*:")  # `{"answer":` inside prose
+# sentence ends, closing quotes / brackets / code, digits; \u201d \u2019 are curly quotes
+_ENDS_COMPLETE = re.compile("[.!?\u2026\"'\u201d\u2019)\\]}>*`%\\d]\\s*$")
+_OPTION_LINE = re.compile(r"(?m)^\s*\(?([A-H])[).:]\s+\S")
+COPY_NGRAM = 8  # words: a shared 8-gram is a copied phrase, not a shared fact
+COPY_MIN_WORDS = 20  # a short extractive answer is allowed to quote the passage
+
+
+def _meta_text(chat: Conversation, rules: CurationRules) -> str | None:
+    return rules.find("meta_text", chat.user) or rules.find("meta_text", chat.assistant)
+
+
+def _unbalanced_markup(chat: Conversation, rules: CurationRules) -> str | None:
+    for text in (chat.user, chat.assistant):
+        if found := _TEMPLATE_BRACES.search(text):
+            return f"template braces {found.group(0)!r}"
+    if found := _JSON_FRAGMENT.search(chat.assistant):
+        return f"JSON fragment {found.group(0)!r}"
+    for opening, closing in ("{}", "[]"):
+        if chat.assistant.count(opening) != chat.assistant.count(closing):
+            return f"unbalanced {opening}{closing}"
+    return None
+
+
+def _truncated(chat: Conversation, rules: CurationRules) -> str | None:
+    if _ENDS_COMPLETE.search(chat.response):
+        return None
+    return f"ends mid-sentence: {chat.response.strip()[-40:]!r}"
+
+
+def _missing_options(chat: Conversation, rules: CurationRules) -> str | None:
+    shown = set(_OPTION_LINE.findall(chat.user))
+    chosen = chosen_option(chat.first_answer, [])
+    if len(shown) >= 2:
+        if chosen and chosen not in shown:
+            return f"the answer names option {chosen}, options are {''.join(sorted(shown))}"
+        return None
+    if cue := rules.find("choice_cues", chat.user):
+        return f"asks {cue!r} but shows no options"
+    if chosen and chosen in LETTERS[:4]:
+        return f"the answer names option {chosen} but the task shows none"
+    return None
+
+
+def _prompt_injection(chat: Conversation, rules: CurationRules) -> str | None:
+    return rules.find("prompt_injection", chat.whole)
+
+
+def _grams(tokens: list[str]) -> set[tuple[str, ...]]:
+    return {tuple(tokens[i : i + COPY_NGRAM]) for i in range(len(tokens) - COPY_NGRAM + 1)}
+
+
+def copied_share(response: str, source: str) -> float:
+    """Share of the response's 8-word n-grams that appear in `source` (plain sets: for one
+    short text they are faster than the vectorized hashes)."""
+    said = _grams(words(response))
+    return len(said & _grams(words(source))) / len(said) if said else 0.0
+
+
+CHECKS: dict[str, Callable[[Conversation, CurationRules], str | None]] = {
+    "meta_text": _meta_text,
+    "unbalanced_markup": _unbalanced_markup,
+    "truncated": _truncated,
+    "missing_options": _missing_options,
+    "prompt_injection": _prompt_injection,
+}
+
+
+def find_artifacts(
+    chat: Conversation, rules: CurationRules, params: ArtifactParams
+) -> dict[str, str]:
+    """Every enabled check that found something, with its evidence."""
+    found = {
+        name: evidence
+        for name, check in CHECKS.items()
+        if getattr(params, name) and (evidence := check(chat, rules))
+    }
+    if params.copies_passage and len(words(chat.response)) >= COPY_MIN_WORDS:
+        share = copied_share(chat.response, chat.user)
+        if share >= params.copy_overlap:
+            found["copies_passage"] = f"{share:.0%} of the response's 8-grams are in the task"
+    return found

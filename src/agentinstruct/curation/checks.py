@@ -1,0 +1,191 @@
+"""The deterministic checks of every pair (artifacts, benchmark overlap, closed-format answers)
+and of every seed document; the quality columns they fill, and every reason a pair can fail."""
+
+import json
+from typing import Any
+
+import pandas as pd
+
+from agentinstruct.curation.artifacts import find_artifacts
+from agentinstruct.curation.contamination import BenchmarkIndex
+from agentinstruct.curation.rules import CurationRules
+from agentinstruct.curation.text import Conversation, conversation
+from agentinstruct.curation.verification import verify
+from agentinstruct.ids import stable_id
+from agentinstruct.params import CurationParams
+from agentinstruct.schemas.frames import to_plain
+from agentinstruct.schemas.llm_outputs import JUDGE_DIMENSIONS
+
+# Every reason a pair can be rejected for, in the order the checks run (the funnel's order).
+REASONS = (
+    "invalid_messages",
+    "meta_text",
+    "unbalanced_markup",
+    "truncated",
+    "missing_options",
+    "prompt_injection",
+    "copies_passage",
+    "benchmark_contamination",
+    "contaminated_source",
+    "answer_mismatch",
+    "judge_failed",
+    *(f"low_{dimension}" for dimension in JUDGE_DIMENSIONS),
+    "duplicate_instruction",
+    "duplicate_pair",
+)
+
+
+QUALITY_COLUMNS = [
+    "artifacts",
+    "contamination",
+    "verification",
+    "verification_detail",
+    *(f"judge_{dimension}" for dimension in JUDGE_DIMENSIONS),
+    "judge_rationale",
+    "duplicate_of",
+    "reasons",
+]
+
+
+def ordered(reasons: set[str]) -> str:
+    """Reasons as the JSON list of the `reasons` column, in check order."""
+    return json.dumps([reason for reason in REASONS if reason in reasons])
+
+
+def _chats(pairs: pd.DataFrame) -> list[Conversation | None]:
+    chats: list[Conversation | None] = []
+    for messages in pairs["messages"]:
+        try:
+            chats.append(conversation(messages))
+        except (ValueError, TypeError, KeyError, AttributeError):
+            chats.append(None)
+    return chats
+
+
+def check_documents(
+    documents: pd.DataFrame, index: BenchmarkIndex | None, rules: CurationRules
+) -> pd.DataFrame:
+    """Seed documents: the benchmark item each overlaps, and any injection phrase in it."""
+    texts = documents["text"].tolist()
+    return pd.DataFrame(
+        {
+            "doc_id": documents["doc_id"],
+            "source_path": documents["source_path"],
+            "contamination": index.matches(texts) if index else [None] * len(texts),
+            "prompt_injection": [rules.find("prompt_injection", text) for text in texts],
+        }
+    )
+
+
+def check_pairs(
+    pairs: pd.DataFrame,
+    index: BenchmarkIndex | None,
+    rules: CurationRules,
+    params: CurationParams,
+    document_checks: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The deterministic checks: artifacts, benchmark overlap, closed-format answers. Pairs
+    from a document with an injection phrase or benchmark overlap are flagged too."""
+    chats = _chats(pairs)
+    found = (
+        index.matches([chat.whole if chat else "" for chat in chats])
+        if index
+        else [None] * len(chats)
+    )
+    sources = {  # doc_id -> the flags its document raised (missing values are NaN, not None)
+        check.doc_id: {
+            flag: getattr(check, flag)
+            for flag in ("contamination", "prompt_injection")
+            if isinstance(getattr(check, flag), str)
+        }
+        for check in (document_checks.itertuples() if document_checks is not None else [])
+    }
+    rows = []
+    for pair, chat, contamination in zip(pairs.to_dict("records"), chats, found, strict=True):
+        if chat is None:
+            rows.append(
+                {**_unchecked("messages could not be read"), "reasons": '["invalid_messages"]'}
+            )
+            continue
+        artifacts = find_artifacts(chat, rules, params.artifacts)
+        source = sources.get(pair.get("doc_id"), {})
+        if params.artifacts.prompt_injection and source.get("prompt_injection"):
+            artifacts.setdefault(
+                "prompt_injection", f"in the source document: {source['prompt_injection']!r}"
+            )
+        verdict, detail = (
+            verify(
+                pair.get("answer_format"),
+                pair.get("reference_answer"),
+                pair.get("options"),
+                chat.first_answer,
+                rules,
+            )
+            if params.verification.enabled
+            else ("unchecked", "verification is off")
+        )
+        reasons = set(artifacts)
+        if contamination:
+            reasons.add("benchmark_contamination")
+        if (
+            source.get("contamination")
+            and params.decontamination.reject_pairs_of_contaminated_documents
+        ):
+            reasons.add("contaminated_source")
+        if verdict == "disagrees":
+            reasons.add("answer_mismatch")
+        rows.append(
+            {
+                **_unchecked(detail),
+                "artifacts": json.dumps(artifacts, ensure_ascii=False),
+                "contamination": contamination,
+                "verification": verdict,
+                "reasons": ordered(reasons),
+            }
+        )
+    # columns of an earlier curation of the same rows are replaced, not duplicated
+    carried = pairs.reset_index(drop=True).drop(columns=QUALITY_COLUMNS, errors="ignore")
+    return pd.concat([carried, pd.DataFrame(rows, columns=QUALITY_COLUMNS)], axis=1)
+
+
+def _unchecked(detail: str) -> dict[str, Any]:
+    """Quality columns of a pair no check has spoken about yet."""
+    return {
+        "artifacts": "{}",
+        "contamination": None,
+        "verification": "unchecked",
+        "verification_detail": detail,
+        **{f"judge_{dimension}": pd.NA for dimension in JUDGE_DIMENSIONS},
+        "judge_rationale": None,
+        "duplicate_of": None,
+    }
+
+
+def collect_pairs(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Rows of chat datasets made elsewhere, one frame: `messages` as a JSON string, the file
+    and row each came from, a stable `pair_id`; every other column carried through."""
+    frames = []
+    for name, table in tables.items():
+        if "messages" not in table.columns:
+            raise ValueError(f"{name} has no `messages` column (columns: {list(table.columns)})")
+        frame = table.reset_index(drop=True).rename(columns={"pair_id": "source_pair_id"})
+        frame["messages"] = frame["messages"].map(_messages_json)
+        frame["source_file"] = name
+        frame["source_row"] = range(len(frame))
+        frame["pair_id"] = [
+            stable_id(name, row, messages) for row, messages in enumerate(frame["messages"])
+        ]
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=["pair_id", "source_file", "source_row", "messages"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def _messages_json(value: object) -> str:
+    """A chat as a JSON string, whether it was read as one or as a list of turns."""
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(to_plain(value), ensure_ascii=False)
+    except TypeError:
+        return str(value)

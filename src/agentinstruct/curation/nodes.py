@@ -1,0 +1,89 @@
+"""Kedro entry points of curation: the flow's (per skill) and the standalone pipeline's.
+
+They differ only in where things come from: a skill's flow has its seed documents, its params
+(`params:<skill>`) and the judge template of its skill folder; the `curation` pipeline reads a
+folder of chat data, `params:curation` and the shared judge template.
+"""
+
+from functools import partial
+from typing import Any
+
+import pandas as pd
+
+from agentinstruct.curation.checks import check_documents, check_pairs, collect_pairs
+from agentinstruct.curation.contamination import BenchmarkIndex
+from agentinstruct.curation.judge import judge_pairs
+from agentinstruct.curation.rules import CurationRules
+from agentinstruct.curation.selection import select_pairs
+from agentinstruct.gateway import LLMGateway
+from agentinstruct.params import CurationParams, FlowParams
+from agentinstruct.skill import Skill, template
+
+
+def _index(eval_sets: dict[str, pd.DataFrame], params: CurationParams) -> BenchmarkIndex | None:
+    return (
+        BenchmarkIndex(eval_sets, params.decontamination)
+        if params.decontamination.enabled
+        else None
+    )
+
+
+def check_flow_pairs(
+    pairs: pd.DataFrame,
+    documents: pd.DataFrame,
+    eval_sets: dict[str, pd.DataFrame],
+    rules: dict[str, Any],
+    params: FlowParams,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Returns:
+    checked pairs (`ScoredPairSchema`) and document checks (`DocumentCheckSchema`)."""
+    checked_rules = CurationRules.model_validate(rules)
+    index = _index(eval_sets, params.curation)
+    document_checks = check_documents(documents, index, checked_rules)
+    return check_pairs(
+        pairs, index, checked_rules, params.curation, document_checks
+    ), document_checks
+
+
+def judge_flow_pairs(
+    checked: pd.DataFrame, skill: Skill, rules: dict[str, Any], params: FlowParams, llm: LLMGateway
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Returns:
+    judged pairs (`ScoredPairSchema`) and the judge's call log."""
+    render = partial(skill.render, "judge")
+    return judge_pairs(checked, render, CurationRules.model_validate(rules), params.curation, llm)
+
+
+def select_flow_pairs(
+    judged: pd.DataFrame, params: FlowParams
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Returns:
+    kept (`CuratedPairSchema`) and rejected pairs (`RejectedPairSchema`)."""
+    return select_pairs(judged, params.curation)
+
+
+def check_external_pairs(
+    tables: dict[str, pd.DataFrame],
+    eval_sets: dict[str, pd.DataFrame],
+    rules: dict[str, Any],
+    params: CurationParams,
+) -> pd.DataFrame:
+    """Returns:
+    every row of every table, checked (`ScoredExternalPairSchema`)."""
+    pairs = collect_pairs(tables)
+    return check_pairs(
+        pairs, _index(eval_sets, params), CurationRules.model_validate(rules), params
+    )
+
+
+def judge_external_pairs(
+    checked: pd.DataFrame,
+    judge_prompt: str,
+    rules: dict[str, Any],
+    params: CurationParams,
+    llm: LLMGateway,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Returns:
+    judged rows and the judge's call log."""
+    render = template(judge_prompt).render
+    return judge_pairs(checked, render, CurationRules.model_validate(rules), params, llm)
