@@ -85,7 +85,7 @@ def judge_pairs(
     llm: LLMGateway,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Judge scores for the pairs still in the running (or all, `judge.only_clean: false`)."""
-    judged = checked.copy()
+    judged = checked.reset_index(drop=True)  # rows by position, as `judged.loc` below
     settings = params.judge
     if not settings.enabled:
         return judged, call_log([])

@@ -31,10 +31,16 @@ def _llm_usage(calls: pd.DataFrame) -> dict[str, Any]:
 
 
 def _documents(
-    raw_paths: list[str], documents: pd.DataFrame, quarantined: pd.DataFrame, pairs: pd.DataFrame
+    raw_paths: list[str],
+    documents: pd.DataFrame,
+    quarantined: pd.DataFrame,
+    pairs: pd.DataFrame,
+    kept: pd.DataFrame,
 ) -> list[dict[str, Any]]:
-    """One entry per input file: used (with its pair count) or quarantined (with the reason)."""
+    """One entry per input file: used (with its pairs, and how many curation kept) or
+    quarantined (with the reason)."""
     pairs_per_doc = pairs.groupby("doc_id").size()
+    kept_per_doc = kept.groupby("doc_id").size()
     used = documents.set_index("source_path")["doc_id"]
     reasons = quarantined.set_index("source_path")["reason"]
     entries = []
@@ -47,6 +53,7 @@ def _documents(
                     "doc_id": doc_id,
                     "status": "used",
                     "pairs": int(pairs_per_doc.get(doc_id, 0)),
+                    "kept_pairs": int(kept_per_doc.get(doc_id, 0)),
                 }
             )
         else:
@@ -91,7 +98,9 @@ def build_run_report(
     per stage (`llm_calls`: each stage's call log), failures, and every input's fate."""
     calls = pd.concat(list(llm_calls.values()), ignore_index=True)
     failures = calls[calls["status"] == "failed"][_FAILURE_FIELDS]
-    entries = _documents(list(raw_documents), documents, quarantined_documents, pairs)
+    entries = _documents(
+        list(raw_documents), documents, quarantined_documents, pairs, curated_pairs
+    )
     return {
         "skill": skill.name,
         "prompt_version": skill.version,
