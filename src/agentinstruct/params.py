@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from agentinstruct.schemas.llm_outputs import JudgeDimension
 
@@ -60,6 +60,12 @@ class DuplicateParams(_Params):
     shingle_words: int = Field(default=2, ge=1)
     num_perm: int = Field(default=128, ge=16)
     bands: int = Field(default=32, ge=1, description="LSH bands; num_perm must divide by it")
+
+    @model_validator(mode="after")
+    def _bands_divide_permutations(self) -> "DuplicateParams":
+        if self.num_perm % self.bands:
+            raise ValueError(f"num_perm={self.num_perm} is not a multiple of bands={self.bands}")
+        return self
 
 
 class DecontaminationParams(_Params):

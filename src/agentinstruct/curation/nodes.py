@@ -35,8 +35,7 @@ def check_flow_pairs(
     rules: dict[str, Any],
     params: FlowParams,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Returns:
-    checked pairs (`ScoredPairSchema`) and document checks (`DocumentCheckSchema`)."""
+    """Checked pairs (`ScoredPairSchema`) and seed-document checks (`DocumentCheckSchema`)."""
     checked_rules = CurationRules.model_validate(rules)
     index = _index(eval_sets, params.curation)
     document_checks = check_documents(documents, index, checked_rules)
@@ -48,8 +47,7 @@ def check_flow_pairs(
 def judge_flow_pairs(
     checked: pd.DataFrame, skill: Skill, rules: dict[str, Any], params: FlowParams, llm: LLMGateway
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Returns:
-    judged pairs (`ScoredPairSchema`) and the judge's call log."""
+    """Judged pairs (`ScoredPairSchema`) and the judge's call log."""
     render = partial(skill.render, "judge")
     return judge_pairs(checked, render, CurationRules.model_validate(rules), params.curation, llm)
 
@@ -57,8 +55,7 @@ def judge_flow_pairs(
 def select_flow_pairs(
     judged: pd.DataFrame, params: FlowParams
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Returns:
-    kept (`CuratedPairSchema`) and rejected pairs (`RejectedPairSchema`)."""
+    """Kept (`CuratedPairSchema`) and rejected pairs (`RejectedPairSchema`)."""
     return select_pairs(judged, params.curation)
 
 
@@ -68,8 +65,7 @@ def check_external_pairs(
     rules: dict[str, Any],
     params: CurationParams,
 ) -> pd.DataFrame:
-    """Returns:
-    every row of every table, checked (`ScoredExternalPairSchema`)."""
+    """Every row of every table, checked (`ScoredExternalPairSchema`)."""
     pairs = collect_pairs(tables)
     return check_pairs(
         pairs, _index(eval_sets, params), CurationRules.model_validate(rules), params
@@ -83,7 +79,6 @@ def judge_external_pairs(
     params: CurationParams,
     llm: LLMGateway,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Returns:
-    judged rows and the judge's call log."""
+    """Judged rows (`ScoredExternalPairSchema`) and the judge's call log."""
     render = template(judge_prompt).render
     return judge_pairs(checked, render, CurationRules.model_validate(rules), params, llm)

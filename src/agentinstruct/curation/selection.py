@@ -56,14 +56,16 @@ def _mark_duplicates(records: list[dict], reasons: list[set[str]], params: Curat
     """Near-duplicate instructions (user turns), then near-duplicate pairs (all turns), among
     the pairs that passed every other check; the best-scored, then lowest id, is kept."""
     settings = params.duplicates
+    chats = {
+        i: conversation(records[i]["messages"]) for i, found in enumerate(reasons) if not found
+    }
     for reason, threshold, part in (
         ("duplicate_instruction", settings.instruction_threshold, "user"),
         ("duplicate_pair", settings.pair_threshold, "whole"),
     ):
-        alive = [i for i, found in enumerate(reasons) if not found]
-        chats = [conversation(records[i]["messages"]) for i in alive]
+        alive = [i for i in chats if not reasons[i]]
         kept_by = duplicate_of(
-            [getattr(chat, part) for chat in chats],
+            [getattr(chats[i], part) for i in alive],
             [(-_score(records[i]), records[i]["pair_id"]) for i in alive],
             threshold,
             shingle_words=settings.shingle_words,

@@ -58,18 +58,6 @@ class GrammarLastSampler:
         self._chain.accept(token)
         return token
 
-    def accept(self, token: int) -> None:
-        self._grammar.accept(token)
-        self._chain.accept(token)
-
-    def reset(self) -> None:
-        self._grammar.reset()
-        self._chain.reset()
-
-    def close(self) -> None:
-        self._grammar.close()
-        self._chain.close()
-
 
 class GrammarLastLlama(Llama):
     """`Llama` whose grammar-constrained generation samples first and checks second."""
