@@ -7,7 +7,8 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 
 class CurationRules(BaseModel):
-    """Regular expressions per check, validated (compiled) when the catalog loads them."""
+    """Regular expressions per check; a pattern that does not compile stops the run at the
+    first curation node, naming it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
 
