@@ -105,6 +105,10 @@ def test_refinement_rounds_chain_to_their_parents(chunks, skill, llm) -> None:
     goal = skill.refinement_goals["unanswerable"]
     assert (unanswerable["reference_answer"] == goal.reference_answer).all()
     assert refined["suggestions"].map(json.loads).map(len).min() >= 1
+    parents = pd.concat([seeds, first]).set_index("instruction_id")["passage"]
+    for row in refined.itertuples():  # a goal that keeps the passage leaves it as it was
+        kept = skill.refinement_goals[row.refinement_goal].keeps_passage
+        assert (row.passage == parents[row.parent_id]) == kept, row.refinement_goal
 
 
 def test_answers_cover_seeds_and_refined_tasks(chunks, skill, llm) -> None:

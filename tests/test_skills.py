@@ -44,6 +44,26 @@ def test_each_skill_has_a_taxonomy_and_sample_seeds(skill):
     assert reachable == set(spec.question_types)
 
 
+@pytest.mark.parametrize("skill", SKILLS)
+def test_the_editor_asks_for_a_passage_only_when_the_goal_rewrites_it(skill):
+    loaded = _load_skill(skill)
+    for goal in loaded.refinement_goals.values():
+        prompt = loaded.render(
+            "edit",
+            passage="PASSAGE",
+            question="QUESTION",
+            suggestions=["Make it harder."],
+            goal=goal,
+            answer_format="short_answer",
+        )
+        asks_for_passage = "Return the passage" in prompt or "Return the text" in prompt
+        assert asks_for_passage != goal.keeps_passage, (skill, goal.name)
+
+
+def test_harder_choices_keeps_the_reading_comprehension_passage():
+    assert _load_skill("reading_comprehension").refinement_goals["harder_choices"].keeps_passage
+
+
 def test_reading_comprehension_has_the_43_question_types_and_text_modification_the_18():
     assert len(_load_skill("reading_comprehension").question_types) == 43
     assert len(_load_skill("text_modification").question_types) == 18
