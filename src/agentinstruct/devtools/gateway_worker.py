@@ -6,7 +6,7 @@ python -m agentinstruct.devtools.gateway_worker BASE_URL CACHE_PATH N OUT_JSON
 import json
 import sys
 
-from agentinstruct.gateway import Credentials, GatewayConfig, LLMGateway, LLMRequest
+from agentinstruct.gateway import Credentials, GatewayConfig, LLMGateway, LLMRequest, open_gateway
 from agentinstruct.schemas.llm_outputs import TeacherAnswer
 
 MODEL = "openai/fake-teacher"
@@ -21,7 +21,7 @@ def requests(count: int) -> list[LLMRequest]:
 
 def gateway(base_url: str, cache_path: str, **config: object) -> LLMGateway:
     settings = {"concurrency": 8, "progress": False, "input_cost_per_token": 0.0, **config}
-    return LLMGateway(
+    return open_gateway(
         GatewayConfig(model=MODEL, cache_path=cache_path, **settings),
         Credentials(api_key="sk-fake", api_base=base_url),
     )

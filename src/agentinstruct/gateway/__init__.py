@@ -6,7 +6,9 @@ import os
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 from agentinstruct.gateway.config import Credentials, GatewayConfig, GenerationParams
-from agentinstruct.gateway.gateway import CallRecord, LLMGateway, LLMRequest, LLMResult
+from agentinstruct.gateway.gateway import LLMGateway
+from agentinstruct.gateway.pool import PooledGateway, open_gateway
+from agentinstruct.gateway.records import CallRecord, LLMRequest, LLMResult
 
 __all__ = [
     "CallRecord",
@@ -16,4 +18,6 @@ __all__ = [
     "LLMGateway",
     "LLMRequest",
     "LLMResult",
+    "PooledGateway",
+    "open_gateway",
 ]

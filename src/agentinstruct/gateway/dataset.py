@@ -6,6 +6,7 @@ from kedro.io import AbstractDataset, DatasetError
 
 from agentinstruct.gateway.config import Credentials, GatewayConfig
 from agentinstruct.gateway.gateway import LLMGateway
+from agentinstruct.gateway.pool import open_gateway
 
 
 class LLMGatewayDataset(AbstractDataset[None, LLMGateway]):
@@ -39,7 +40,7 @@ class LLMGatewayDataset(AbstractDataset[None, LLMGateway]):
     def load(self) -> LLMGateway:
         # One gateway per catalog: every stage shares its cache connection and the loaded model.
         if self._gateway is None:
-            self._gateway = LLMGateway(self._config, self._credentials)
+            self._gateway = open_gateway(self._config, self._credentials)
         return self._gateway
 
     def save(self, data: None) -> None:

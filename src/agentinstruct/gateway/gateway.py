@@ -9,7 +9,6 @@ import contextvars
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -32,8 +31,8 @@ from agentinstruct.gateway.errors import (
     retry_after_s,
 )
 from agentinstruct.gateway.local_model import register_embedded_provider
-from agentinstruct.gateway.pool import WorkerPool
 from agentinstruct.gateway.providers import register_price, require_api_key
+from agentinstruct.gateway.records import CallRecord, LLMRequest, LLMResult
 from agentinstruct.gateway.throttle import Throttle
 
 INSTRUCTOR_MODES = {
@@ -53,41 +52,6 @@ async def _counted_acompletion(*args: Any, **kwargs: Any) -> Any:
     return await litellm.acompletion(*args, **kwargs)
 
 
-@dataclass(frozen=True)
-class LLMRequest:
-    """One structured call: `response_model` is its contract."""
-
-    item_id: str
-    messages: list[dict[str, str]]
-    response_model: type[BaseModel]
-    max_tokens: int | None = None
-
-
-@dataclass(frozen=True)
-class CallRecord:
-    """What one request cost and how it ended; a row of the stage's call log."""
-
-    stage: str
-    item_id: str
-    model: str
-    status: str
-    cached: bool
-    attempts: int
-    prompt_tokens: int
-    completion_tokens: int
-    latency_s: float
-    cost_usd: float = 0.0
-    error_type: str | None = None
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class LLMResult:
-    request: LLMRequest
-    output: BaseModel | None
-    record: CallRecord
-
-
 class LLMGateway:
     """Runs batches of structured LLM calls against one configured model."""
 
@@ -102,7 +66,6 @@ class LLMGateway:
         require_api_key(config.model, self._credentials)
         register_price(config)
         self._cache = ResponseCache(config.cache_path)
-        self._pool: WorkerPool | None = None
         self._client = instructor.from_litellm(
             _counted_acompletion, mode=INSTRUCTOR_MODES[config.mode]
         )
@@ -132,18 +95,16 @@ class LLMGateway:
         ) as bar:
             if misses:
                 asked = [requests[index] for index in misses]
-                answered = (
-                    self._in_workers(stage, asked, bar)
-                    if self.config.workers > 1
-                    else self._in_this_process(stage, asked, [keys[i] for i in misses], bar)
-                )
+                answered = self._answer(stage, asked, [keys[i] for i in misses], bar)
                 for index, result in zip(misses, answered, strict=True):
                     results[index] = result
         return results
 
-    def _in_this_process(
+    def _answer(
         self, stage: str, requests: list[LLMRequest], keys: list[str], bar: tqdm
     ) -> list[LLMResult]:
+        """The cache misses, answered concurrently in this process (a pool overrides this)."""
+
         async def run_all() -> list[LLMResult]:
             failed = 0
 
@@ -164,19 +125,6 @@ class LLMGateway:
         # Inside a running loop (a notebook): asyncio.run would fail, so use a worker thread.
         with ThreadPoolExecutor(max_workers=1) as worker:
             return worker.submit(asyncio.run, run_all()).result()
-
-    def _in_workers(self, stage: str, requests: list[LLMRequest], bar: tqdm) -> list[LLMResult]:
-        self._pool = self._pool or WorkerPool(self.config, self._credentials)
-        return [
-            LLMResult(
-                request,
-                None if content is None else request.response_model.model_validate_json(content),
-                CallRecord(**record),
-            )
-            for request, (content, record) in zip(
-                requests, self._pool.run(stage, requests, bar.update), strict=True
-            )
-        ]
 
     def _usable(self, hit: CachedResponse | None) -> bool:
         return hit is not None and (hit.content is not None or self.config.cache_failures)

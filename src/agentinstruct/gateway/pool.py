@@ -4,31 +4,35 @@ LiteLLM and Instructor cost about 4 ms of CPU a call, so one process tops out ne
 whatever the endpoint could take. With `workers: N` the calls of a batch that the cache cannot
 answer are dealt round-robin to N processes, each running its own gateway with 1/N of the
 concurrency and rate limits; they share the cache file (SQLite WAL).
+
+Built on top of the gateway (it imports the gateway, never the reverse): `PooledGateway` is an
+`LLMGateway` whose cache misses go to the workers; `open_gateway` picks it when `workers > 1`.
 """
 
 import math
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict
 from multiprocessing import get_context
 from typing import Any
 
-from agentinstruct.gateway.config import Credentials, GatewayConfig
+from tqdm.auto import tqdm
 
-_worker_gateway: Any = None  # the gateway of this worker process
+from agentinstruct.gateway.config import Credentials, GatewayConfig
+from agentinstruct.gateway.gateway import LLMGateway
+from agentinstruct.gateway.records import CallRecord, LLMRequest, LLMResult
+
+_worker_gateway: LLMGateway | None = None  # the gateway of this worker process
 
 
 def _start_worker(config_json: str, credentials: Credentials) -> None:
-    from agentinstruct.gateway.gateway import LLMGateway
-
     global _worker_gateway
     _worker_gateway = LLMGateway(GatewayConfig.model_validate_json(config_json), credentials)
 
 
-def _run_share(stage: str, requests: list) -> list[tuple[str | None, dict[str, Any]]]:
-    """Results as plain data: the validated JSON of each output and its call record."""
+def _run_share(stage: str, requests: list) -> list[tuple[str | None, CallRecord]]:
+    """The validated JSON of each output (response models may not pickle) and its record."""
     results = _worker_gateway.generate(stage, requests)
     return [
-        (None if result.output is None else result.output.model_dump_json(), asdict(result.record))
+        (None if result.output is None else result.output.model_dump_json(), result.record)
         for result in results
     ]
 
@@ -51,30 +55,48 @@ def _share_config(config: GatewayConfig) -> GatewayConfig:
     )
 
 
-class WorkerPool:
-    """Started on first use and kept for the gateway's life, so imports are paid once."""
+class PooledGateway(LLMGateway):
+    """A gateway whose cache misses are answered by worker processes, started on first use and
+    kept for the gateway's life, so their imports are paid once."""
 
-    def __init__(self, config: GatewayConfig, credentials: Credentials) -> None:
-        self.workers = config.workers
-        self._executor = ProcessPoolExecutor(
-            max_workers=config.workers,
-            mp_context=get_context("spawn"),  # no fork of a process with threads and event loops
-            initializer=_start_worker,
-            initargs=(_share_config(config).model_dump_json(), credentials),
-        )
+    def __init__(self, config: GatewayConfig, credentials: Credentials | None = None) -> None:
+        super().__init__(config, credentials)
+        self._executor: ProcessPoolExecutor | None = None
 
-    def run(self, stage: str, requests: list, on_done: Any) -> list[tuple[str | None, dict]]:
-        """Answers in request order; `on_done(n)` is called as each share of n calls finishes."""
-        shares = [list(range(start, len(requests), self.workers)) for start in range(self.workers)]
+    def _workers(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.config.workers,
+                mp_context=get_context("spawn"),  # no fork of a process with threads and loops
+                initializer=_start_worker,
+                initargs=(_share_config(self.config).model_dump_json(), self._credentials),
+            )
+        return self._executor
+
+    def _answer(
+        self, stage: str, requests: list[LLMRequest], keys: list[str], bar: tqdm
+    ) -> list[LLMResult]:
+        """Answers in request order; the bar moves as each worker's share finishes."""
+        workers = self.config.workers
+        shares = [list(range(start, len(requests), workers)) for start in range(workers)]
         futures = {
-            self._executor.submit(_run_share, stage, [requests[i] for i in share]): share
+            self._workers().submit(_run_share, stage, [requests[i] for i in share]): share
             for share in shares
             if share
         }
         answers: list[Any] = [None] * len(requests)
         for future in as_completed(futures):
             share = futures[future]
-            for index, answer in zip(share, future.result(), strict=True):
-                answers[index] = answer
-            on_done(len(share))
+            for index, (content, record) in zip(share, future.result(), strict=True):
+                request = requests[index]
+                output = (
+                    None if content is None else request.response_model.model_validate_json(content)
+                )
+                answers[index] = LLMResult(request, output, record)
+            bar.update(len(share))
         return answers
+
+
+def open_gateway(config: GatewayConfig, credentials: Credentials | None = None) -> LLMGateway:
+    """The gateway a config asks for: worker processes when `workers > 1`."""
+    return (PooledGateway if config.workers > 1 else LLMGateway)(config, credentials)

@@ -1,0 +1,40 @@
+"""What goes into the gateway and what comes out: a request, its result and its call record."""
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+
+@dataclass(frozen=True)
+class LLMRequest:
+    """One structured call: `response_model` is its contract."""
+
+    item_id: str
+    messages: list[dict[str, str]]
+    response_model: type[BaseModel]
+    max_tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """What one request cost and how it ended; a row of the stage's call log."""
+
+    stage: str
+    item_id: str
+    model: str
+    status: str
+    cached: bool
+    attempts: int
+    prompt_tokens: int
+    completion_tokens: int
+    latency_s: float
+    cost_usd: float = 0.0
+    error_type: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class LLMResult:
+    request: LLMRequest
+    output: BaseModel | None
+    record: CallRecord
