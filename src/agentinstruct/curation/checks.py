@@ -13,7 +13,7 @@ from agentinstruct.curation.text import Conversation, conversation
 from agentinstruct.curation.verification import verify
 from agentinstruct.ids import stable_id
 from agentinstruct.params import CurationParams
-from agentinstruct.schemas.frames import to_plain
+from agentinstruct.schemas.frames import QualityColumns, to_plain
 from agentinstruct.schemas.llm_outputs import JUDGE_DIMENSIONS
 
 # Every reason a pair can be rejected for, in the order the checks run (the funnel's order).
@@ -35,16 +35,8 @@ REASONS = (
 )
 
 
-QUALITY_COLUMNS = [
-    "artifacts",
-    "contamination",
-    "verification",
-    "verification_detail",
-    *(f"judge_{dimension}" for dimension in JUDGE_DIMENSIONS),
-    "judge_rationale",
-    "duplicate_of",
-    "reasons",
-]
+# The columns curation adds, as the Pandera model declares them (one definition).
+QUALITY_COLUMNS = list(QualityColumns.to_schema().columns)
 
 
 def ordered(reasons: set[str]) -> str:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from agentinstruct.curation.checks import REASONS
 from agentinstruct.curation.text import conversation, words
+from agentinstruct.flow.call_log import llm_usage
 from agentinstruct.schemas.llm_outputs import JUDGE_DIMENSIONS
 
 
@@ -133,12 +134,5 @@ def build_curation_report(
         **curation_summary(
             kept, rejected, groups, [conversation(chat).user for chat in kept["messages"]]
         ),
-        "judge_calls": {
-            "requests": len(judge_calls),
-            "new_calls": int((~judge_calls["cached"]).sum()),
-            "failed": int((judge_calls["status"] == "failed").sum()),
-            "prompt_tokens": int(judge_calls["prompt_tokens"].sum()),
-            "completion_tokens": int(judge_calls["completion_tokens"].sum()),
-            "cost_usd": round(float(judge_calls["cost_usd"].sum()), 6),
-        },
+        "judge_calls": llm_usage(judge_calls),
     }

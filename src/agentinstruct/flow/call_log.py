@@ -1,7 +1,9 @@
-"""Turns gateway results into the stage's call log (one row per request, failures included)."""
+"""Turns gateway results into the stage's call log (one row per request, failures included),
+and sums a call log up for the reports."""
 
 from collections.abc import Iterable
 from dataclasses import asdict
+from typing import Any
 
 import pandas as pd
 
@@ -11,3 +13,21 @@ from agentinstruct.schemas.frames import CallLogSchema, frame_of
 
 def call_log(results: Iterable[LLMResult]) -> pd.DataFrame:
     return frame_of(CallLogSchema, [asdict(result.record) for result in results])
+
+
+def llm_usage(calls: pd.DataFrame) -> dict[str, Any]:
+    """Requests, new calls, cache hits, failures, attempts, tokens, time and cost of a call log."""
+    new_calls = calls[~calls["cached"]]
+    return {
+        "requests": len(calls),
+        "new_calls": len(new_calls),
+        "cache_hits": int(calls["cached"].sum()),
+        "failed": int((calls["status"] == "failed").sum()),
+        "attempts": int(calls["attempts"].sum()),
+        "prompt_tokens": int(calls["prompt_tokens"].sum()),
+        "completion_tokens": int(calls["completion_tokens"].sum()),
+        "new_prompt_tokens": int(new_calls["prompt_tokens"].sum()),
+        "new_completion_tokens": int(new_calls["completion_tokens"].sum()),
+        "llm_seconds": round(float(calls["latency_s"].sum()), 2),
+        "cost_usd": round(float(calls["cost_usd"].sum()), 6),
+    }

@@ -6,28 +6,12 @@ from typing import Any
 import pandas as pd
 
 from agentinstruct.curation.report import curation_summary
+from agentinstruct.flow.call_log import llm_usage
 from agentinstruct.ids import stable_id
 from agentinstruct.params import FlowParams
 from agentinstruct.skill import Skill
 
 _FAILURE_FIELDS = ["stage", "item_id", "error_type", "error", "attempts"]
-
-
-def _llm_usage(calls: pd.DataFrame) -> dict[str, Any]:
-    new_calls = calls[~calls["cached"]]
-    return {
-        "requests": len(calls),
-        "new_calls": len(new_calls),
-        "cache_hits": int(calls["cached"].sum()),
-        "failed": int((calls["status"] == "failed").sum()),
-        "attempts": int(calls["attempts"].sum()),
-        "prompt_tokens": int(calls["prompt_tokens"].sum()),
-        "completion_tokens": int(calls["completion_tokens"].sum()),
-        "new_prompt_tokens": int(new_calls["prompt_tokens"].sum()),
-        "new_completion_tokens": int(new_calls["completion_tokens"].sum()),
-        "llm_seconds": round(float(calls["latency_s"].sum()), 2),
-        "cost_usd": round(float(calls["cost_usd"].sum()), 6),
-    }
 
 
 def _documents(
@@ -149,9 +133,9 @@ def build_run_report(
             "flagged_documents": _flagged_documents(document_checks),
         },
         "llm": {
-            "total": _llm_usage(calls),
-            "by_stage": {stage: _llm_usage(group) for stage, group in calls.groupby("stage")},
-            "by_model": {model: _llm_usage(group) for model, group in calls.groupby("model")},
+            "total": llm_usage(calls),
+            "by_stage": {stage: llm_usage(group) for stage, group in calls.groupby("stage")},
+            "by_model": {model: llm_usage(group) for model, group in calls.groupby("model")},
         },
         "failures": failures.to_dict(orient="records"),
         "documents": entries,
