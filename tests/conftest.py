@@ -1,12 +1,9 @@
 """Shared fixtures: a fake teacher, and a throw-away copy of the project to run pipelines in."""
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
-
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 from agentinstruct.devtools.scratch_project import scratch_project
 from tests import fake_llm

@@ -25,6 +25,7 @@ class FakeTeacher(CustomLLM):
         super().__init__()
         self.calls = 0
         self.seen_kwargs: list[dict[str, Any]] = []
+        self.prompts: list[str] = []  # the last message of each call, in the order received
 
     def completion(
         self,
@@ -35,6 +36,7 @@ class FakeTeacher(CustomLLM):
         **kwargs: Any,
     ) -> ModelResponse:
         self.calls += 1
+        self.prompts.append(messages[-1]["content"])
         self.seen_kwargs.append({"api_key": kwargs.get("api_key"), **optional_params})
         body = {"messages": messages, "response_format": optional_params["response_format"]}
         answer = completion(body, "malformed" if FAIL_MARKER in json.dumps(messages) else None)

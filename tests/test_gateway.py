@@ -42,6 +42,19 @@ def test_batch_results_keep_request_order(tmp_path, fake_teacher) -> None:
     assert all(r.record.prompt_tokens > 0 and r.record.attempts == 1 for r in results)
 
 
+def test_calls_sharing_a_prefix_are_sent_back_to_back(tmp_path, fake_teacher) -> None:
+    """A local model keeps the previous prompt in its KV cache: calls about the same passage
+    should follow each other, whatever order the stage listed them in."""
+    prompts = [f"Passage {passage}. Question {q}." for q in (1, 2) for passage in "BA"]
+    requests = [
+        LLMRequest(f"item-{i}", [{"role": "user", "content": p}], Verdict)
+        for i, p in enumerate(prompts)
+    ]
+    results = _gateway(tmp_path, concurrency=1).generate("judge", requests)
+    assert fake_teacher.prompts == sorted(prompts)  # A1, A2, B1, B2
+    assert [r.request.item_id for r in results] == [f"item-{i}" for i in range(4)]
+
+
 def test_rerun_is_served_from_the_cache(tmp_path, fake_teacher) -> None:
     first = _gateway(tmp_path).generate("judge", _requests(4))
     calls_before = fake_teacher.calls

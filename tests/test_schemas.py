@@ -24,6 +24,8 @@ def _instruction(**overrides: object) -> dict:
         "passage_id": VALID_ID,
         "chunk_id": VALID_ID,
         "doc_id": VALID_ID,
+        "source_path": "a.txt",
+        "chunk_index": 0,
         "transformation_agent": "debate_passage",
         "passage": "A passage.",
         "instruction_id": "fedcba9876543210",
@@ -41,7 +43,7 @@ def _instruction(**overrides: object) -> dict:
 
 
 def test_valid_instruction_frame_passes() -> None:
-    frame = frame_of(InstructionSchema, [_instruction()])
+    frame = InstructionSchema.validate(frame_of(InstructionSchema, [_instruction()]))
     assert len(frame) == 1
 
 
@@ -80,8 +82,6 @@ def _pair(messages: list[dict], tools: list[dict] | None = None) -> dict:
         "tools": json.dumps(tools or []),
         "model": "fake/teacher",
         "pair_id": VALID_ID,
-        "source_path": "a.txt",
-        "chunk_index": 0,
         "skill": "reading_comprehension",
         "prompt_version": "0123456789ab",
         "messages": json.dumps(messages),

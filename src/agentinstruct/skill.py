@@ -164,3 +164,14 @@ class Skill(_Spec):
             {"role": "system", "content": self.system_prompt},
             {"role": "user", "content": self.render(prompt, **context)},
         ]
+
+    def answer_system(self, tools: list[dict] | None = None) -> str:
+        """The teacher's system prompt, plus the tools as JSON when there are any (orca style);
+        also the system turn of every final pair."""
+        if not tools:
+            return self.answer_system_prompt
+        return f"{self.answer_system_prompt}\n\nTools:\n{json.dumps(tools, ensure_ascii=False)}"
+
+    def answer_messages(self, *turns: dict, tools: list[dict] | None = None) -> list[dict]:
+        """A teacher's answering call: the answer system prompt, then the chat so far."""
+        return [{"role": "system", "content": self.answer_system(tools)}, *turns]

@@ -1,8 +1,4 @@
-"""The LLM judge: one structured call per pair through the gateway, scores 1-5 and a reason.
-
-Requests are ordered by their user turns, so calls about the same passage run back to back and
-a local model re-reads only what differs from the previous prompt (llama.cpp keeps the prefix).
-"""
+"""The LLM judge: one structured call per pair through the gateway, scores 1-5 and a reason."""
 
 import json
 from collections.abc import Callable
@@ -11,8 +7,8 @@ from typing import Any
 import pandas as pd
 
 from agentinstruct.curation.rules import CurationRules
-from agentinstruct.flow.call_log import call_log
-from agentinstruct.gateway import LLMGateway, LLMRequest, LLMResult
+from agentinstruct.flow.steps import LLMSteps
+from agentinstruct.gateway import LLMGateway, LLMRequest
 from agentinstruct.params import CurationParams, JudgeParams
 from agentinstruct.schemas.llm_outputs import (
     JUDGE_DIMENSIONS,
@@ -42,39 +38,27 @@ def _turns(messages: str) -> list[dict[str, str]]:
     return shown
 
 
-def judge_requests(
-    pairs: pd.DataFrame, render: Render, system_prompt: str, params: JudgeParams
-) -> list[LLMRequest]:
-    """One request per pair; the reference answer is shown where the rules left it to the judge."""
-    requests = []
-    for pair in pairs.itertuples(index=False):
-        reference = pair.reference_answer if pair.verification == "judge" else None
-        turns = _turns(pair.messages)
-        requests.append(
-            LLMRequest(
-                item_id=pair.pair_id,
-                messages=[
-                    {"role": "system", "content": system_prompt},
-                    {"role": "user", "content": render(turns=turns, reference_answer=reference)},
-                ],
-                response_model=JudgeVerdictWithReference if reference else JudgeVerdict,
-                max_tokens=params.max_tokens,
-            )
-        )
-    return sorted(requests, key=lambda request: request.messages[1]["content"])
-
-
 def _verdicts(
-    pairs: pd.DataFrame, render: Render, system_prompt: str, params: JudgeParams, llm: LLMGateway
-) -> tuple[dict[str, dict[str, Any]], list[LLMResult]]:
-    """Verdicts by pair id (a failed call has none; its record is in the call log)."""
-    results = llm.generate("judge", judge_requests(pairs, render, system_prompt, params))
-    verdicts = {
-        result.request.item_id: result.output.model_dump()
-        for result in results
-        if result.output is not None
-    }
-    return verdicts, results
+    pairs: pd.DataFrame, render: Render, system_prompt: str, params: JudgeParams, steps: LLMSteps
+) -> dict[str, dict[str, Any]]:
+    """Verdicts by pair id; the reference answer is shown where the rules left it to the judge
+    (a failed call has no verdict; its record is in the call log)."""
+
+    def request(pair: Any) -> LLMRequest:
+        reference = pair.reference_answer if pair.verification == "judge" else None
+        prompt = render(turns=_turns(pair.messages), reference_answer=reference)
+        return LLMRequest(
+            item_id=pair.pair_id,
+            messages=[
+                {"role": "system", "content": system_prompt},
+                {"role": "user", "content": prompt},
+            ],
+            response_model=JudgeVerdictWithReference if reference else JudgeVerdict,
+            max_tokens=params.max_tokens,
+        )
+
+    asked = steps.ask("judge", pairs.itertuples(index=False), request)
+    return {pair.pair_id: verdict.model_dump() for pair, verdict in asked}
 
 
 def judge_pairs(
@@ -87,10 +71,11 @@ def judge_pairs(
     """Judge scores for the pairs still in the running (or all, `judge.only_clean: false`)."""
     judged = checked.reset_index(drop=True)  # rows by position, as `judged.loc` below
     settings = params.judge
+    steps = LLMSteps(llm)
     if not settings.enabled:
-        return judged, call_log([])
+        return judged, steps.call_log()
     candidates = judged[judged["reasons"] == "[]"] if settings.only_clean else judged
-    verdicts, results = _verdicts(candidates, render, rules.judge_system_prompt, settings, llm)
+    verdicts = _verdicts(candidates, render, rules.judge_system_prompt, settings, steps)
     for position, pair_id in enumerate(judged["pair_id"]):
         verdict = verdicts.get(pair_id)
         if verdict is None:
@@ -102,4 +87,4 @@ def judge_pairs(
             agrees = verdict["agrees_with_reference"]
             judged.loc[position, "verification"] = "agrees" if agrees else "disagrees"
             judged.loc[position, "verification_detail"] = "the judge compared it with the reference"
-    return judged, call_log(results)
+    return judged, steps.call_log()

@@ -8,14 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from kedro.io import AbstractDataset, DatasetError
+from kedro.io import DatasetError
 
+from agentinstruct.datasets.read_only import ReadOnlyDataset
 from agentinstruct.skill import Skill
 
 PARAMETERS_FILE = "parameters.yml"
 
 
-class SkillDataset(AbstractDataset[None, Skill]):
+class SkillDataset(ReadOnlyDataset[Skill]):
     """Read-only: a skill is edited as files, so Kedro-Viz shows it as an input of the flow."""
 
     def __init__(
@@ -40,9 +41,6 @@ class SkillDataset(AbstractDataset[None, Skill]):
             for template in sorted((folder / "prompts").glob("*.j2"))
         }
         return Skill.model_validate(spec)
-
-    def save(self, data: None) -> None:
-        raise DatasetError(f"{type(self).__name__} is read-only")
 
     def _exists(self) -> bool:
         return self._path.is_dir()

@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from kedro.io import AbstractDataset, DatasetError
+from kedro.io import DatasetError
+
+from agentinstruct.datasets.read_only import ReadOnlyDataset
 
 READERS = {
     ".jsonl": lambda path: pd.read_json(path, lines=True, dtype=False),
@@ -17,7 +19,7 @@ READERS = {
 }
 
 
-class TableFolderDataset(AbstractDataset[None, dict[str, pd.DataFrame]]):
+class TableFolderDataset(ReadOnlyDataset[dict[str, pd.DataFrame]]):
     """Read-only: every file of the chosen suffixes under `path`, by its relative path."""
 
     def __init__(
@@ -46,9 +48,6 @@ class TableFolderDataset(AbstractDataset[None, dict[str, pd.DataFrame]]):
                 except (ValueError, OSError) as error:
                     raise DatasetError(f"cannot read {file}: {error}") from error
         return tables
-
-    def save(self, data: None) -> None:
-        raise DatasetError(f"{type(self).__name__} is read-only")
 
     def _exists(self) -> bool:
         return self._path.is_dir()

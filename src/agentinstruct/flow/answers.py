@@ -1,4 +1,4 @@
-"""The teacher answers every final task (the seeds and their refined variants).
+"""The teacher answers every final instruction (the seeds and their refined variants).
 
 The skill's output format decides the shape of the conversation: one answer (single turn),
 answers to simulated follow-up questions (multi turn), or calls to the passage's APIs with
@@ -10,55 +10,43 @@ from typing import Any
 
 import pandas as pd
 
-from agentinstruct.flow.call_log import call_log
-from agentinstruct.flow.conversation import add_follow_ups
-from agentinstruct.flow.tasks import task_text
-from agentinstruct.flow.tool_calls import answer_with_tools
-from agentinstruct.gateway import LLMGateway, LLMRequest, LLMResult
+from agentinstruct.flow.conversation import Chat, add_follow_ups, answer_turn, user_turn
+from agentinstruct.flow.instructions import task_text
+from agentinstruct.flow.steps import LLMSteps
+from agentinstruct.flow.tool_calls import ToolUse, answer_with_tools
+from agentinstruct.gateway import LLMGateway, LLMRequest
 from agentinstruct.params import FlowParams
 from agentinstruct.schemas.frames import AnsweredTaskSchema, frame_of
 from agentinstruct.schemas.llm_outputs import TeacherAnswer
+from agentinstruct.schemas.tools import ApiLibrary
 from agentinstruct.skill import Skill
 
 
-def _first_answer_request(skill: Skill, task: Any, text: str, params: FlowParams) -> LLMRequest:
-    """The teacher's first answer to a task, as a structured answer + explanation."""
-    return LLMRequest(
-        item_id=task.instruction_id,
-        messages=[
-            {"role": "system", "content": skill.answer_system_prompt},
-            {
-                "role": "user",
-                "content": skill.render("answer", task=text, answer_format=task.answer_format),
-            },
-        ],
-        response_model=TeacherAnswer,
-        max_tokens=params.answers.max_tokens,
-    )
+def _answers(
+    instructions: list, texts: dict[str, str], skill: Skill, params: FlowParams, steps: LLMSteps
+) -> dict[str, Chat]:
+    """One answer per instruction: `[user, assistant]` by instruction id."""
 
+    def request(instruction: Any) -> LLMRequest:
+        prompt = skill.render(
+            "answer",
+            task=texts[instruction.instruction_id],
+            answer_format=instruction.answer_format,
+        )
+        return LLMRequest(
+            item_id=instruction.instruction_id,
+            messages=skill.answer_messages(user_turn(prompt)),
+            response_model=TeacherAnswer,
+            max_tokens=params.answers.max_tokens,
+        )
 
-def _single_turns(
-    tasks: list, texts: list[str], skill: Skill, params: FlowParams, llm: LLMGateway
-) -> tuple[list[list[dict] | None], list[LLMResult]]:
-    """One answer per task: `[user, assistant]`, or None where the call failed."""
-    requests = [
-        _first_answer_request(skill, task, text, params)
-        for task, text in zip(tasks, texts, strict=True)
-    ]
-    results = llm.generate("answers", requests)
-    turns = [
-        None
-        if result.output is None
-        else [
-            {"role": "user", "content": text},
-            {
-                "role": "assistant",
-                "content": skill.render("response", **result.output.model_dump()),
-            },
+    return {
+        instruction.instruction_id: [
+            user_turn(texts[instruction.instruction_id]),
+            answer_turn(skill, answer),
         ]
-        for text, result in zip(texts, results, strict=True)
-    ]
-    return turns, results
+        for instruction, answer in steps.ask("answers", instructions, request)
+    }
 
 
 def answer_instructions(
@@ -68,35 +56,38 @@ def answer_instructions(
     params: FlowParams,
     llm: LLMGateway,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Answer every task in the skill's output format; a task whose calls failed is left out
-    (its failure is in the call log).
+    """Answer every instruction in the skill's output format; one whose calls failed is left
+    out (its failure is in the call log).
 
     Returns:
         answered tasks (`AnsweredTaskSchema`) and the call log.
     """
     frame = pd.concat([seed_instructions, refined_instructions], ignore_index=True)
-    tasks = list(frame.itertuples(index=False))
-    texts = [task_text(skill, task) for task in tasks]
-    tools: list[list[dict]] = [[] for _ in tasks]
+    instructions = list(frame.itertuples(index=False))
+    texts = {i.instruction_id: task_text(skill, i) for i in instructions}
+    tools: dict[str, list[dict]] = {}
+    steps = LLMSteps(llm)
     if skill.output_format == "tool_calls":
-        turns, tools, results = answer_with_tools(tasks, texts, skill, params, llm)
+        uses = [
+            ToolUse(i, texts[i.instruction_id], ApiLibrary.model_validate_json(i.passage))
+            for i in instructions
+        ]
+        tools = {use.instruction_id: use.tools for use in uses}
+        chats = answer_with_tools(uses, skill, params, steps)
     else:
-        turns, results = _single_turns(tasks, texts, skill, params, llm)
+        chats = _answers(instructions, texts, skill, params, steps)
         if skill.output_format == "multi_turn":
-            turns, more = add_follow_ups(
-                turns, skill, params, llm, [t.instruction_id for t in tasks]
-            )
-            results += more
+            chats = add_follow_ups(chats, skill, params, steps)
     rows = [
         {
-            **task._asdict(),
-            "task": text,
-            "response": chat[-1]["content"],
-            "turns": json.dumps(chat, ensure_ascii=False),
-            "tools": json.dumps(task_tools, ensure_ascii=False),
+            **instruction._asdict(),
+            "task": texts[instruction.instruction_id],
+            "response": chats[instruction.instruction_id][-1]["content"],
+            "turns": json.dumps(chats[instruction.instruction_id], ensure_ascii=False),
+            "tools": json.dumps(tools.get(instruction.instruction_id, []), ensure_ascii=False),
             "model": llm.model,
         }
-        for task, text, chat, task_tools in zip(tasks, texts, turns, tools, strict=True)
-        if chat is not None
+        for instruction in instructions
+        if instruction.instruction_id in chats
     ]
-    return frame_of(AnsweredTaskSchema, rows), call_log(results)
+    return frame_of(AnsweredTaskSchema, rows), steps.call_log()

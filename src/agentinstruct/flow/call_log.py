@@ -1,18 +1,8 @@
-"""Turns gateway results into the stage's call log (one row per request, failures included),
-and sums a call log up for the reports."""
+"""Sums a stage's call log (`CallLogSchema`, one row per request) up for the reports."""
 
-from collections.abc import Iterable
-from dataclasses import asdict
 from typing import Any
 
 import pandas as pd
-
-from agentinstruct.gateway import LLMResult
-from agentinstruct.schemas.frames import CallLogSchema, frame_of
-
-
-def call_log(results: Iterable[LLMResult]) -> pd.DataFrame:
-    return frame_of(CallLogSchema, [asdict(result.record) for result in results])
 
 
 def llm_usage(calls: pd.DataFrame) -> dict[str, Any]:

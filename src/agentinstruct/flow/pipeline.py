@@ -16,6 +16,21 @@ TEACHER = "teacher_llm"
 JUDGE = "judge_llm"
 # Shared by every skill (and the standalone curation pipeline), so outside the namespaces.
 SHARED_INPUTS = {TEACHER, JUDGE, "eval_sets", "curation_rules"}
+# What the run report counts, by dataset name (also its parameter names).
+STAGE_CALL_LOGS = ["transformation", "instruction", "refinement", "answer", "judge"]
+REPORTED = [
+    "raw_documents",
+    "documents",
+    "quarantined_documents",
+    "document_checks",
+    "chunks",
+    "transformed_passages",
+    "seed_instructions",
+    "refined_instructions",
+    "curated_pairs",
+    "rejected_pairs",
+    *(f"{stage}_llm_calls" for stage in STAGE_CALL_LOGS),
+]
 
 
 def _flow() -> Pipeline:
@@ -71,7 +86,7 @@ def _flow() -> Pipeline:
             ),
             Node(
                 assemble_pairs,
-                inputs=["answered_tasks", "chunks", "documents", "skill"],
+                inputs=["answered_tasks", "skill"],
                 outputs=["pairs_jsonl", "pairs_parquet"],
                 name="assemble_pairs",
                 tags=["assembly"],
@@ -107,22 +122,8 @@ def _flow() -> Pipeline:
             Node(
                 build_run_report,
                 inputs={
-                    "raw_documents": "raw_documents",
-                    "documents": "documents",
-                    "quarantined_documents": "quarantined_documents",
-                    "document_checks": "document_checks",
-                    "chunks": "chunks",
-                    "transformed_passages": "transformed_passages",
-                    "seed_instructions": "seed_instructions",
-                    "refined_instructions": "refined_instructions",
+                    **{name: name for name in REPORTED},
                     "pairs": "pairs_parquet",
-                    "curated_pairs": "curated_pairs",
-                    "rejected_pairs": "rejected_pairs",
-                    "transformation_llm_calls": "transformation_llm_calls",
-                    "instruction_llm_calls": "instruction_llm_calls",
-                    "refinement_llm_calls": "refinement_llm_calls",
-                    "answer_llm_calls": "answer_llm_calls",
-                    "judge_llm_calls": "judge_llm_calls",
                     "skill": "skill",
                     "params": "params:flow",
                 },

@@ -1,20 +1,23 @@
 """Stage 3, suggester-editor refinement: harder variants are added beside their parents."""
 
+from typing import Any
+
 import pandas as pd
 
-from agentinstruct.flow.call_log import call_log
-from agentinstruct.flow.tasks import instruction_row, question_text
-from agentinstruct.gateway import LLMGateway, LLMRequest, LLMResult
+from agentinstruct.flow.instructions import instruction_row, question_text
+from agentinstruct.flow.steps import LLMSteps
+from agentinstruct.gateway import LLMGateway, LLMRequest
 from agentinstruct.ids import seeded_rng, stable_id, weighted_sample
 from agentinstruct.params import FlowParams
 from agentinstruct.schemas.frames import InstructionSchema, frame_of
 from agentinstruct.schemas.llm_outputs import Suggestions, edited_task_model, question_model
-from agentinstruct.skill import Skill
+from agentinstruct.skill import RefinementGoal, Skill
 
 
 def _refine_round(
-    parents: pd.DataFrame, round_number: int, skill: Skill, params: FlowParams, llm: LLMGateway
-) -> tuple[list[dict], list[LLMResult]]:
+    parents: pd.DataFrame, round_number: int, skill: Skill, params: FlowParams, steps: LLMSteps
+) -> list[dict]:
+    """One suggest step and one edit step over (parent, drawn goal) pairs: the round's rows."""
     settings = params.refinement
     plan = [
         (parent, skill.refinement_goals[goal_name])
@@ -26,8 +29,10 @@ def _refine_round(
             settings.goals_per_instruction,
         )
     ]
-    suggest_requests = [
-        LLMRequest(
+
+    def suggest(item: tuple[Any, RefinementGoal]) -> LLMRequest:
+        parent, goal = item
+        return LLMRequest(
             item_id=stable_id(parent.instruction_id, goal.name, round_number),
             messages=skill.messages(
                 "suggest", passage=parent.passage, question=question_text(skill, parent), goal=goal
@@ -35,22 +40,16 @@ def _refine_round(
             response_model=Suggestions,
             max_tokens=settings.suggest_max_tokens,
         )
-        for parent, goal in plan
-    ]
-    suggested = llm.generate("refinement.suggest", suggest_requests)
-    edits = [
-        (parent, goal, result.output.suggestions)
-        for (parent, goal), result in zip(plan, suggested, strict=True)
-        if result.output is not None
-    ]
-    edit_requests = [
-        LLMRequest(
+
+    def edit(item: tuple[tuple[Any, RefinementGoal], Suggestions]) -> LLMRequest:
+        (parent, goal), suggested = item
+        return LLMRequest(
             item_id=stable_id(parent.instruction_id, goal.name, round_number),
             messages=skill.messages(
                 "edit",
                 passage=parent.passage,
                 question=question_text(skill, parent),
-                suggestions=suggestions,
+                suggestions=suggested.suggestions,
                 goal=goal,
                 answer_format=parent.answer_format,
             ),
@@ -59,29 +58,26 @@ def _refine_round(
             ),
             max_tokens=settings.edit_max_tokens,
         )
-        for parent, goal, suggestions in edits
-    ]
-    edited = llm.generate("refinement.edit", edit_requests)
+
+    edited = steps.ask("refinement.edit", steps.ask("refinement.suggest", plan, suggest), edit)
     rows = []
-    for (parent, goal, suggestions), result in zip(edits, edited, strict=True):
-        if result.output is None:
-            continue
+    for ((parent, goal), suggested), output in edited:
         row = instruction_row(
             parent,
-            instruction_id=result.request.item_id,
+            instruction_id=stable_id(parent.instruction_id, goal.name, round_number),
             question_type=parent.question_type,
             answer_format=parent.answer_format,
-            output=result.output,
-            passage=parent.passage if goal.keeps_passage else result.output.passage,
+            output=output,
+            passage=parent.passage if goal.keeps_passage else output.passage,
             refinement_goal=goal.name,
             refinement_round=round_number,
             parent_id=parent.instruction_id,
-            suggestions=suggestions,
+            suggestions=suggested.suggestions,
         )
         if goal.reference_answer is not None:
             row["reference_answer"] = goal.reference_answer
         rows.append(row)
-    return rows, [*suggested, *edited]
+    return rows
 
 
 def refine_instructions(
@@ -92,12 +88,11 @@ def refine_instructions(
     Returns:
         refined instructions (`InstructionSchema`, round >= 1, with `parent_id`) and the call log.
     """
+    steps = LLMSteps(llm)
     rows: list[dict] = []
-    results: list[LLMResult] = []
     parents = seed_instructions
     for round_number in range(1, params.refinement.rounds + 1):
-        round_rows, round_results = _refine_round(parents, round_number, skill, params, llm)
+        round_rows = _refine_round(parents, round_number, skill, params, steps)
         rows += round_rows
-        results += round_results
         parents = frame_of(InstructionSchema, round_rows)
-    return frame_of(InstructionSchema, rows), call_log(results)
+    return frame_of(InstructionSchema, rows), steps.call_log()

@@ -1,8 +1,10 @@
 """Stage 1, content transformation: each chunk is rewritten by agents drawn per chunk."""
 
+from typing import Any
+
 import pandas as pd
 
-from agentinstruct.flow.call_log import call_log
+from agentinstruct.flow.steps import LLMSteps
 from agentinstruct.gateway import LLMGateway, LLMRequest
 from agentinstruct.ids import seeded_rng, stable_id, weighted_sample
 from agentinstruct.params import FlowParams
@@ -10,6 +12,14 @@ from agentinstruct.schemas.frames import PassageSchema, frame_of
 from agentinstruct.schemas.llm_outputs import TransformedPassage
 from agentinstruct.schemas.tools import ApiLibrary
 from agentinstruct.skill import Skill
+
+PROVENANCE = ("chunk_id", "doc_id", "source_path", "chunk_index")
+
+
+def provenance(row: Any) -> dict[str, Any]:
+    """Where a row comes from (chunk, document, file, position), carried to every later frame."""
+    return {column: getattr(row, column) for column in PROVENANCE}
+
 
 # What each kind of agent returns, and how that becomes the passage text.
 RESPONSE_MODELS = {"passage": TransformedPassage, "api_library": ApiLibrary}
@@ -39,44 +49,37 @@ def transform_passages(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rewrite chunks into passages that suit the skill (a debate, a poem, a meeting...).
 
+    Agents without an LLM (`identity`) pass the chunk through; a failed rewrite is left out.
+
     Returns:
         passages (`PassageSchema`) and the stage's call log (`CallLogSchema`).
     """
+    agents = skill.transformation_agents
     plan = plan_transformations(chunks, skill, params)
-    requests = [
-        LLMRequest(
+
+    def request(item: tuple[Any, str]) -> LLMRequest:
+        chunk, agent = item
+        return LLMRequest(
             item_id=stable_id(chunk.chunk_id, agent),
-            messages=skill.messages(
-                "transform",
-                agent=skill.transformation_agents[agent],
-                text=chunk.text,
-            ),
-            response_model=RESPONSE_MODELS[skill.transformation_agents[agent].output],
+            messages=skill.messages("transform", agent=agents[agent], text=chunk.text),
+            response_model=RESPONSE_MODELS[agents[agent].output],
             max_tokens=params.transformation.max_tokens,
         )
-        for chunk, agent in plan
-        if skill.transformation_agents[agent].llm
-    ]
-    results = {
-        result.request.item_id: result for result in llm.generate("transformation", requests)
+
+    steps = LLMSteps(llm)
+    rewrites = [item for item in plan if agents[item[1]].llm]
+    passages = {
+        item: _passage_text(out) for item, out in steps.ask("transformation", rewrites, request)
     }
-    rows = []
-    for chunk, agent in plan:
-        passage_id = stable_id(chunk.chunk_id, agent)
-        if skill.transformation_agents[agent].llm:
-            output = results[passage_id].output
-            if output is None:  # the failure is in the call log
-                continue
-            passage = _passage_text(output)
-        else:
-            passage = chunk.text
-        rows.append(
-            {
-                "passage_id": passage_id,
-                "chunk_id": chunk.chunk_id,
-                "doc_id": chunk.doc_id,
-                "transformation_agent": agent,
-                "passage": passage,
-            }
-        )
-    return frame_of(PassageSchema, rows), call_log(results.values())
+    passages |= {(chunk, agent): chunk.text for chunk, agent in plan if not agents[agent].llm}
+    rows = [
+        {
+            "passage_id": stable_id(chunk.chunk_id, agent),
+            **provenance(chunk),
+            "transformation_agent": agent,
+            "passage": passages[chunk, agent],
+        }
+        for chunk, agent in plan
+        if (chunk, agent) in passages
+    ]
+    return frame_of(PassageSchema, rows), steps.call_log()

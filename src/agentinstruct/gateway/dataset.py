@@ -2,14 +2,13 @@
 
 from typing import Any
 
-from kedro.io import AbstractDataset, DatasetError
-
+from agentinstruct.datasets.read_only import ReadOnlyDataset
 from agentinstruct.gateway.config import Credentials, GatewayConfig
 from agentinstruct.gateway.gateway import LLMGateway
 from agentinstruct.gateway.pool import open_gateway
 
 
-class LLMGatewayDataset(AbstractDataset[None, LLMGateway]):
+class LLMGatewayDataset(ReadOnlyDataset[LLMGateway]):
     """Loads an `LLMGateway`; read-only.
 
     Example `conf/base/catalog_llm.yml`::
@@ -42,9 +41,6 @@ class LLMGatewayDataset(AbstractDataset[None, LLMGateway]):
         if self._gateway is None:
             self._gateway = open_gateway(self._config, self._credentials)
         return self._gateway
-
-    def save(self, data: None) -> None:
-        raise DatasetError(f"{type(self).__name__} is read-only")
 
     def _describe(self) -> dict[str, Any]:
         # Credentials are left out on purpose: _describe ends up in logs and in Kedro-Viz.

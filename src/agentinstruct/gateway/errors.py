@@ -3,10 +3,13 @@
 import json
 
 import litellm
-from instructor.core import IncompleteOutputException, InstructorRetryException
 from pydantic import ValidationError
 
 from agentinstruct.gateway.cache import CachedResponse
+from agentinstruct.gateway.instructor_internals import (
+    IncompleteOutputException,
+    InstructorRetryException,
+)
 
 # Misconfiguration fails the run at once instead of turning every item into a failure record.
 FATAL_ERRORS = (
@@ -47,6 +50,19 @@ def retry_after_s(error: Exception) -> float | None:
         return min(MAX_BACKOFF_S, float(headers.get("retry-after")))
     except (AttributeError, TypeError, ValueError):
         return None
+
+
+def transport_cause(error: Exception) -> BaseException | None:
+    """What failed underneath: Instructor wraps the transport error of its last try."""
+    return error.__cause__ if isinstance(error, InstructorRetryException) else error
+
+
+def is_fatal(error: BaseException | None) -> bool:
+    return isinstance(error, FATAL_ERRORS)
+
+
+def is_transient(error: BaseException | None) -> bool:
+    return isinstance(error, TRANSIENT_ERRORS)
 
 
 def is_schema_failure(error: Exception) -> bool:

@@ -9,40 +9,33 @@ import contextvars
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from functools import cache
+from dataclasses import dataclass
 from typing import Any
 
 import instructor
 import litellm
-from instructor.core import InstructorRetryException
-from instructor.v2.core.function_calls import response_schema
 from pydantic import BaseModel
 from tqdm.auto import tqdm
 
-from agentinstruct.gateway import instructor_speedups
+from agentinstruct.gateway import instructor_internals
 from agentinstruct.gateway.cache import CachedResponse, ResponseCache, cache_key
 from agentinstruct.gateway.config import Credentials, GatewayConfig
 from agentinstruct.gateway.errors import (
-    FATAL_ERRORS,
     MAX_BACKOFF_S,
-    TRANSIENT_ERRORS,
     failure_record,
+    is_fatal,
     is_schema_failure,
+    is_transient,
     retry_after_s,
+    transport_cause,
 )
 from agentinstruct.gateway.local_model import register_embedded_provider
 from agentinstruct.gateway.providers import register_price, require_api_key
 from agentinstruct.gateway.records import CallRecord, LLMRequest, LLMResult
 from agentinstruct.gateway.throttle import Throttle
 
-INSTRUCTOR_MODES = {
-    "json_schema": instructor.Mode.JSON_SCHEMA,
-    "tools": instructor.Mode.TOOLS,
-    "json": instructor.Mode.JSON,
-    "md_json": instructor.Mode.MD_JSON,
-}
 litellm.suppress_debug_info = True
-instructor_speedups.apply()
+instructor_internals.apply()
 _attempts: contextvars.ContextVar[list[int]] = contextvars.ContextVar("llm_attempts")
 
 
@@ -67,7 +60,7 @@ class LLMGateway:
         register_price(config)
         self._cache = ResponseCache(config.cache_path)
         self._client = instructor.from_litellm(
-            _counted_acompletion, mode=INSTRUCTOR_MODES[config.mode]
+            _counted_acompletion, mode=instructor_internals.MODES[config.mode]
         )
 
     @property
@@ -85,7 +78,12 @@ class LLMGateway:
             else None
             for request, key in zip(requests, keys, strict=True)
         ]
-        misses = [index for index, result in enumerate(results) if result is None]
+        # Misses in prompt order, so calls that share a prefix (the same passage) run back to
+        # back and a local model re-reads only what differs from the previous prompt.
+        misses = sorted(
+            (index for index, result in enumerate(results) if result is None),
+            key=lambda index: [message["content"] or "" for message in requests[index].messages],
+        )
         with tqdm(
             total=len(requests),
             initial=len(requests) - len(misses),
@@ -138,51 +136,23 @@ class LLMGateway:
         return cache_key(
             self.model,
             request.messages,
-            _schema(request.response_model),
+            request.response_model.model_json_schema(),  # built once per class (Contract)
             {**self._params(request), "mode": self.config.mode},
         )
 
     async def _call(self, stage: str, request: LLMRequest, key: str) -> LLMResult:
-        """Ask until answered, out of transport retries, or failed its schema after re-asks."""
+        """The retry policy around single attempts; the outcome is cached and recorded."""
         params = self._params(request)
         tokens = _estimated_tokens(request, params["max_tokens"])
-        attempts = [0]
+        attempts = [0]  # Instructor's re-asks included, counted by _counted_acompletion
         _attempts.set(attempts)
         latency_s = 0.0  # time at the endpoint, not in the queue before it
         for retry in range(self.config.transport_retries + 1):
-            try:
-                async with self.throttle.slot(tokens):
-                    sent_at = time.monotonic()
-                    try:
-                        output, completion = await self._ask(request, params)
-                    finally:
-                        latency_s += time.monotonic() - sent_at
-            except Exception as error:  # one bad call must not end the run: it becomes a record
-                cause = error.__cause__ if isinstance(error, InstructorRetryException) else error
-                if isinstance(error, FATAL_ERRORS) or isinstance(cause, FATAL_ERRORS):
-                    raise
-                if isinstance(cause, TRANSIENT_ERRORS) and retry < self.config.transport_retries:
-                    await self._back_off(cause, retry, sent_at)
-                    continue
-                # a transient cause reads better than Instructor's wrapper around it
-                reported = cause if isinstance(cause, TRANSIENT_ERRORS) else error
-                response, cost_usd = (
-                    failure_record(reported, getattr(error, "total_usage", None)),
-                    0.0,
-                )
-                if self.config.cache_failures and is_schema_failure(error):
-                    self._cache.put(key, self.model, response)
+            attempt = await self._attempt(request, params, tokens)
+            latency_s += attempt.latency_s
+            if attempt.error is None or not await self._will_retry(attempt, retry):
                 break
-            await self.throttle.succeeded()
-            usage = getattr(completion, "usage", None)
-            cost_usd = (getattr(completion, "_hidden_params", None) or {}).get("response_cost")
-            response = CachedResponse(
-                content=output.model_dump_json(),
-                prompt_tokens=_tokens(usage, "prompt_tokens"),
-                completion_tokens=_tokens(usage, "completion_tokens"),
-            )
-            self._cache.put(key, self.model, response)
-            break
+        response, cost_usd = self._settle(attempt, key)
         return self._result(
             stage,
             request,
@@ -190,15 +160,61 @@ class LLMGateway:
             cached=False,
             attempts=attempts[0],
             latency_s=latency_s,
-            cost_usd=float(cost_usd or 0.0),
+            cost_usd=cost_usd,
         )
+
+    async def _attempt(
+        self, request: LLMRequest, params: dict[str, Any], tokens: int
+    ) -> "_Attempt":
+        """One try, once the throttle allows it: an Instructor call with its re-asks."""
+        async with self.throttle.slot(tokens):
+            sent_at = time.monotonic()
+            try:
+                output, completion = await self._ask(request, params)
+            except Exception as error:  # one bad call must not end the run: it becomes a record
+                return _Attempt(sent_at, time.monotonic() - sent_at, error=error)
+            latency_s = time.monotonic() - sent_at
+        await self.throttle.succeeded()
+        return _Attempt(sent_at, latency_s, output, completion)
+
+    async def _will_retry(self, attempt: "_Attempt", retry: int) -> bool:
+        """True after backing off when the endpoint, not the request, failed and tries remain;
+        misconfiguration (bad key, unknown model) ends the run."""
+        cause = transport_cause(attempt.error)
+        if is_fatal(attempt.error) or is_fatal(cause):
+            raise attempt.error
+        if is_transient(cause) and retry < self.config.transport_retries:
+            await self._back_off(cause, retry, attempt.sent_at)
+            return True
+        return False
+
+    def _settle(self, attempt: "_Attempt", key: str) -> tuple[CachedResponse, float]:
+        """The attempt as a cache entry and its cost; answers are cached, schema failures too
+        when `cache_failures` is on (the same request would fail the same way)."""
+        if attempt.error is not None:
+            cause = transport_cause(attempt.error)
+            # a transient cause reads better than Instructor's wrapper around it
+            reported = cause if is_transient(cause) else attempt.error
+            response = failure_record(reported, getattr(attempt.error, "total_usage", None))
+            if self.config.cache_failures and is_schema_failure(attempt.error):
+                self._cache.put(key, self.model, response)
+            return response, 0.0
+        usage = getattr(attempt.completion, "usage", None)
+        response = CachedResponse(
+            content=attempt.output.model_dump_json(),
+            prompt_tokens=_tokens(usage, "prompt_tokens"),
+            completion_tokens=_tokens(usage, "completion_tokens"),
+        )
+        self._cache.put(key, self.model, response)
+        hidden = getattr(attempt.completion, "_hidden_params", None) or {}
+        return response, float(hidden.get("response_cost") or 0.0)
 
     async def _ask(self, request: LLMRequest, params: dict[str, Any]) -> tuple[BaseModel, Any]:
         """One Instructor call (with its re-asks); transport retries are ours, not LiteLLM's."""
         return await self._client.chat.completions.create_with_completion(
             model=self.model,
             messages=request.messages,
-            response_model=_instructor_model(request.response_model),
+            response_model=instructor_internals.call_model(request.response_model),
             max_retries=self.config.max_retries,
             num_retries=0,
             timeout=self.config.timeout_s,
@@ -241,16 +257,15 @@ class LLMGateway:
         )
 
 
-@cache
-def _schema(response_model: type[BaseModel]) -> dict[str, Any]:
-    """The response model's JSON schema, built once per class (read-only here)."""
-    return response_model.model_json_schema()
+@dataclass(frozen=True)
+class _Attempt:
+    """One try at the endpoint: its output and completion, or the error it ended with."""
 
-
-@cache
-def _instructor_model(response_model: type[BaseModel]) -> type[BaseModel]:
-    """The class Instructor would otherwise rebuild with `create_model` on every call (~1 ms)."""
-    return response_schema(response_model)
+    sent_at: float
+    latency_s: float
+    output: BaseModel | None = None
+    completion: Any = None
+    error: Exception | None = None
 
 
 def _estimated_tokens(request: LLMRequest, max_tokens: int) -> int:

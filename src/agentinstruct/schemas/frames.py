@@ -46,16 +46,20 @@ class ChunkSchema(_Frame):
 
     chunk_id: Series[str] = pa.Field(str_matches=ID_PATTERN, unique=True)
     doc_id: Series[str] = pa.Field(str_matches=ID_PATTERN)
+    source_path: Series[str]
     chunk_index: Series[int] = pa.Field(ge=0)
     text: Series[str] = pa.Field(str_length={"min_value": 1})
 
 
 class PassageSchema(_Frame):
-    """Stage 1 output: a chunk rewritten by one transformation agent."""
+    """Stage 1 output: a chunk rewritten by one transformation agent. The chunk's provenance
+    (chunk, document, source file, position) is carried forward to every later frame."""
 
     passage_id: Series[str] = pa.Field(str_matches=ID_PATTERN, unique=True)
     chunk_id: Series[str] = pa.Field(str_matches=ID_PATTERN)
     doc_id: Series[str] = pa.Field(str_matches=ID_PATTERN)
+    source_path: Series[str]
+    chunk_index: Series[int] = pa.Field(ge=0)
     transformation_agent: Series[str]
     passage: Series[str] = pa.Field(str_length={"min_value": 1})
 
@@ -106,8 +110,6 @@ class PairSchema(AnsweredTaskSchema):
     """One instruction-response pair of the final dataset, with full provenance."""
 
     pair_id: Series[str] = pa.Field(str_matches=ID_PATTERN, unique=True)
-    source_path: Series[str]
-    chunk_index: Series[int] = pa.Field(ge=0)
     skill: Series[str]
     prompt_version: Series[str] = pa.Field(str_matches=r"^[0-9a-f]{12}$")
     messages: Series[str] = pa.Field(description="orca-agentinstruct chat turns, JSON")
@@ -309,5 +311,9 @@ def _text(value: object) -> bool:
 
 
 def frame_of(schema: type[pa.DataFrameModel], rows: list[dict]) -> pd.DataFrame:
-    """Rows as a validated frame with exactly the schema's columns, also when there are none."""
-    return schema.validate(pd.DataFrame(rows, columns=list(schema.to_schema().columns)))
+    """Rows as a frame with exactly the schema's columns, also when there are none.
+
+    Not validated here: the catalog's `validator:` checks (and coerces) every frame once, when
+    it is saved, under every runner.
+    """
+    return pd.DataFrame(rows, columns=list(schema.to_schema().columns))

@@ -6,7 +6,7 @@ from instructor.v2.validation import async_validators
 from pydantic import BaseModel
 
 import agentinstruct.gateway  # noqa: F401  (applies the speedup on import)
-from agentinstruct.gateway import instructor_speedups
+from agentinstruct.gateway import instructor_internals
 
 
 class Plain(BaseModel):
@@ -22,7 +22,7 @@ class WithAsyncValidator(BaseModel):
 
 
 def test_both_lookup_places_share_the_remembered_check():
-    assert instructor_speedups.apply()
+    assert instructor_internals.apply()
     check = async_validators.reject_async_validators
     assert hasattr(check, "__wrapped_check__")
     assert instructor_patch.reject_async_validators is check
@@ -34,7 +34,7 @@ def test_a_class_that_passed_is_not_walked_again():
 
     walks = []
     original = async_validators.reject_async_validators.__wrapped_check__
-    remembered = instructor_speedups._remember_passes(lambda model: walks.append(model))
+    remembered = instructor_internals._remember_passes(lambda model: walks.append(model))
     remembered(Fresh)
     remembered(Fresh)
     assert walks == [Fresh]

@@ -1,22 +1,44 @@
-"""One walk per response class instead of five per call: Instructor's async-validator check.
+"""Every use of Instructor beyond its public `from_litellm` client, in one place to update when
+Instructor changes: its modes, its exceptions, the response class it builds per call, and one
+speed-up.
 
-Instructor 1.17 walks the response model's class tree looking for async validators five times
-on every call (~0.4 ms of the gateway's ~4 ms CPU a call, measured with cProfile at zero
-latency). A class's validators are fixed once the class exists, so the answer for a class that
-passed is remembered; a class that fails still raises, every time. Applied once, on import of
-the gateway; if a later Instructor moves the function, nothing is patched and calls stay correct,
-only slower.
+The speed-up, one walk per response class instead of five per call: Instructor 1.17 walks the
+response model's class tree looking for async validators five times on every call (~0.4 ms of
+the gateway's ~4 ms CPU a call, measured with cProfile at zero latency). A class's validators
+are fixed once the class exists, so the answer for a class that passed is remembered; a class
+that fails still raises, every time. Applied once, on import of the gateway; if a later
+Instructor moves the function, nothing is patched and calls stay correct, only slower.
 """
 
 from collections.abc import Callable
-from functools import wraps
+from functools import cache, wraps
 from typing import Any
+
+import instructor
+from instructor.core import IncompleteOutputException, InstructorRetryException
+from instructor.v2.core.function_calls import response_schema
+from pydantic import BaseModel
+
+__all__ = ["MODES", "IncompleteOutputException", "InstructorRetryException", "apply", "call_model"]
+
+MODES = {
+    "json_schema": instructor.Mode.JSON_SCHEMA,
+    "tools": instructor.Mode.TOOLS,
+    "json": instructor.Mode.JSON,
+    "md_json": instructor.Mode.MD_JSON,
+}
 
 _PATCHED_MODULES = (
     "instructor.v2.validation.async_validators",  # the call-time imports read it from here
     "instructor.v2.core.patch",  # imported by name at module level
 )
 _FUNCTION = "reject_async_validators"
+
+
+@cache
+def call_model(response_model: type[BaseModel]) -> type[BaseModel]:
+    """The class Instructor would otherwise rebuild with `create_model` on every call (~1 ms)."""
+    return response_schema(response_model)
 
 
 def _remember_passes(check: Callable[[Any], None]) -> Callable[[Any], None]:
