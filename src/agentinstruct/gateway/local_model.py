@@ -19,6 +19,8 @@ from typing import Any
 import litellm
 from litellm import CustomLLM, ModelResponse, Usage
 
+from agentinstruct.gateway.model_files import fast_weights
+
 PROVIDER = "local"
 # model name -> (package that ships the GGUF file, file name inside it)
 EMBEDDED_MODELS = {
@@ -28,6 +30,7 @@ CONTEXT_TOKENS = 4096
 # Without a repetition penalty a 135M model loops until max_tokens and truncates its JSON
 # (measured on the sample corpus: 4 of 8 transformations truncated; with 1.15: 0 of 8).
 REPEAT_PENALTY = 1.15
+TOP_K = 40  # llama.cpp's default, said once: the sampler's shortlist depends on it
 # llama.cpp unrolls maxLength into nested rules: 1000 is accepted, 1500 is refused (measured).
 GRAMMAR_MAX_LENGTH = 1000
 
@@ -94,7 +97,7 @@ class EmbeddedLlamaProvider(CustomLLM):
             from agentinstruct.gateway.grammar_sampling import GrammarLastLlama
 
             self._models[name] = GrammarLastLlama(
-                model_path=str(embedded_model_path(name)),
+                model_path=str(fast_weights(embedded_model_path(name))),
                 n_ctx=CONTEXT_TOKENS,
                 n_threads=os.cpu_count() or 1,
                 verbose=False,
@@ -117,6 +120,7 @@ class EmbeddedLlamaProvider(CustomLLM):
                 response_format=_llama_response_format(optional_params.get("response_format")),
                 temperature=optional_params.get("temperature", 0.7),
                 top_p=optional_params.get("top_p", 0.95),
+                top_k=TOP_K,
                 max_tokens=optional_params.get("max_tokens")
                 or optional_params.get("max_completion_tokens"),
                 seed=optional_params.get("seed"),
