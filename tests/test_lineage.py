@@ -25,7 +25,7 @@ def test_every_pair_walks_back_to_its_source_document(project, fake_teacher):
         tasks = [row for stage, row in chain if "task" in stage]
         for child, parent in itertools.pairwise(tasks):
             assert child["parent_id"] == parent["instruction_id"]  # round n comes from round n-1
-        assert tasks[-1]["refinement_round"] == 0  # every chain ends at a seed task
+        assert tasks[-1]["refinement_round"] == 0  # every chain ends at a seed instruction
         assert rows["transformed passage"]["chunk_id"] == rows["chunk"]["chunk_id"]
         assert rows["chunk"]["doc_id"] == rows["document"]["doc_id"] == rows["pair"]["doc_id"]
         assert (project / rows["document"]["source_path"]).is_file() or rows["document"][
@@ -35,4 +35,6 @@ def test_every_pair_walks_back_to_its_source_document(project, fake_teacher):
     refined = next(chain for chain in chains.values() if chain[1][0].startswith("refined"))
     text = format_lineage(refined)
     assert "refinement_goal" in text and "source_path" in text
-    assert text.index("refined task") < text.index("seed task") < text.index("document")
+    assert (
+        text.index("refined instruction") < text.index("seed instruction") < text.index("document")
+    )

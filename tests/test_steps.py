@@ -26,7 +26,7 @@ def test_outputs_come_back_with_their_items_and_every_call_is_logged(
     steps = LLMSteps(gateway)
     items = ["second item", f"broken {FAIL_MARKER}", "first item"]
     asked = steps.ask("grade", items, _ask)
-    assert [item for item, _ in asked] == ["second item", "first item"]  # item order, not send order
+    assert [item for item, _ in asked] == ["second item", "first item"]  # item order
     assert all(isinstance(output, Verdict) for _, output in asked)
     more = steps.ask("grade.again", ["third item"], _ask)
     assert len(more) == 1

@@ -38,21 +38,22 @@ def lineage(
     chunks: pd.DataFrame,
     documents: pd.DataFrame,
 ) -> list[tuple[str, dict[str, Any]]]:
-    """(stage, row) from the pair back to its document: pair, refined task(s) round by round,
-    seed task, transformed passage, chunk, document."""
+    """(stage, row) from the pair back to its document: pair, refined instruction(s) round by round,
+    seed instruction, transformed passage, chunk, document."""
     pair = _row(pairs, "pair_id", pair_id)
     chain: list[tuple[str, dict[str, Any]]] = [("pair", pair)]
     instruction_id = pair["instruction_id"]
-    tasks = pd.concat([refined_instructions, seed_instructions], ignore_index=True)
+    instructions = pd.concat([refined_instructions, seed_instructions], ignore_index=True)
     while True:
-        task = _row(tasks, "instruction_id", instruction_id)
-        refined = task["refinement_round"] > 0
-        chain.append(
-            (f"refined task (round {task['refinement_round']})" if refined else "seed task", task)
+        instruction = _row(instructions, "instruction_id", instruction_id)
+        round_number = instruction["refinement_round"]
+        label = (
+            f"refined instruction (round {round_number})" if round_number else "seed instruction"
         )
-        if not refined:
+        chain.append((label, instruction))
+        if not round_number:
             break
-        instruction_id = task["parent_id"]
+        instruction_id = instruction["parent_id"]
     passage = _row(transformed_passages, "passage_id", pair["passage_id"])
     chunk = _row(chunks, "chunk_id", pair["chunk_id"])
     document = _row(documents, "doc_id", pair["doc_id"])
@@ -73,7 +74,7 @@ def lineage_from_catalog(
 
 SHOWN = {
     "pair": ["pair_id", "question_type", "model", "response"],
-    "seed task": ["instruction_id", "question_type", "answer_format", "question"],
+    "seed instruction": ["instruction_id", "question_type", "answer_format", "question"],
     "transformed passage": ["passage_id", "transformation_agent", "passage"],
     "chunk": ["chunk_id", "chunk_index", "text"],
     "document": ["doc_id", "source_path", "n_chars"],

@@ -71,7 +71,7 @@ class RefinementGoal(_Spec):
     suggester: str
     editor: str
     reference_answer: str | None = Field(
-        default=None, description="fixed reference answer of refined tasks (e.g. unanswerable)"
+        default=None, description="fixed reference answer of refined instructions (unanswerable)"
     )
     keeps_passage: bool = Field(
         default=False, description="the editor rewrites only the task; the passage stays as is"

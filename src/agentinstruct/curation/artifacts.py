@@ -53,7 +53,7 @@ def _missing_options(chat: Conversation, rules: CurationRules) -> str | None:
     if cue := rules.find("choice_cues", chat.user):
         return f"asks {cue!r} but shows no options"
     if chosen and chosen in LETTERS[:4]:
-        return f"the answer names option {chosen} but the task shows none"
+        return f"the answer names option {chosen} but the question shows none"
     return None
 
 

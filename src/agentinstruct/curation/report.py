@@ -96,7 +96,7 @@ def curation_summary(
 
     Args:
         group_columns: columns to break the funnel down by (question type, agent, ...).
-        instructions: the kept pairs' tasks, whose diversity is measured (distinct-n).
+        instructions: the kept pairs' questions, whose diversity is measured (distinct-n).
         question_types: size of the taxonomy, for the coverage of question types.
     """
     scored = pd.concat([kept, rejected], ignore_index=True)

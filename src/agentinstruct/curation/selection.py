@@ -71,7 +71,7 @@ def _mark_duplicates(records: list[dict], reasons: list[set[str]], params: Curat
             shingle_words=settings.shingle_words,
             num_perm=settings.num_perm,
             bands=settings.bands,
-            # several tasks about one passage are the method: only whole pairs can repeat there
+            # several instructions about one passage are the method: only whole pairs repeat there
             groups=[records[i].get("passage_id") for i in alive] if part == "user" else None,
         )
         for i, keeper in zip(alive, kept_by, strict=True):

@@ -1,8 +1,8 @@
-"""Does the teacher's answer agree with the task's own reference answer?
+"""Does the teacher's answer agree with the instruction's own reference answer?
 
 Closed formats are decided here, by rule: the chosen option, the truth value, the order. Free
 text is left to the judge (`"judge"`). A reference that says the passage does not give the
-answer (the refined "unanswerable" tasks) must be answered the same way.
+answer (the refined "unanswerable" instructions) must be answered the same way.
 """
 
 import json

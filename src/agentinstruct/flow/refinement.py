@@ -83,7 +83,7 @@ def _refine_round(
 def refine_instructions(
     seed_instructions: pd.DataFrame, skill: Skill, params: FlowParams, llm: LLMGateway
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Each round refines the previous round's tasks toward drawn goals (unanswerable, ...).
+    """Each round refines the previous round's instructions toward drawn goals (unanswerable, ...).
 
     Returns:
         refined instructions (`InstructionSchema`, round >= 1, with `parent_id`) and the call log.

@@ -17,7 +17,6 @@ import litellm
 from pydantic import BaseModel
 from tqdm.auto import tqdm
 
-from agentinstruct.gateway import instructor_internals
 from agentinstruct.gateway.cache import CachedResponse, ResponseCache, cache_key
 from agentinstruct.gateway.config import Credentials, GatewayConfig
 from agentinstruct.gateway.errors import (
@@ -29,13 +28,14 @@ from agentinstruct.gateway.errors import (
     retry_after_s,
     transport_cause,
 )
+from agentinstruct.gateway.instructor_internals import MODES, call_model, speed_up_instructor
 from agentinstruct.gateway.local_model import register_embedded_provider
 from agentinstruct.gateway.providers import register_price, require_api_key
 from agentinstruct.gateway.records import CallRecord, LLMRequest, LLMResult
 from agentinstruct.gateway.throttle import Throttle
 
 litellm.suppress_debug_info = True
-instructor_internals.apply()
+speed_up_instructor()
 _attempts: contextvars.ContextVar[list[int]] = contextvars.ContextVar("llm_attempts")
 
 
@@ -59,9 +59,7 @@ class LLMGateway:
         require_api_key(config.model, self._credentials)
         register_price(config)
         self._cache = ResponseCache(config.cache_path)
-        self._client = instructor.from_litellm(
-            _counted_acompletion, mode=instructor_internals.MODES[config.mode]
-        )
+        self._client = instructor.from_litellm(_counted_acompletion, mode=MODES[config.mode])
 
     @property
     def model(self) -> str:
@@ -214,7 +212,7 @@ class LLMGateway:
         return await self._client.chat.completions.create_with_completion(
             model=self.model,
             messages=request.messages,
-            response_model=instructor_internals.call_model(request.response_model),
+            response_model=call_model(request.response_model),
             max_retries=self.config.max_retries,
             num_retries=0,
             timeout=self.config.timeout_s,

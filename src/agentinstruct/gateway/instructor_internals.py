@@ -19,7 +19,13 @@ from instructor.core import IncompleteOutputException, InstructorRetryException
 from instructor.v2.core.function_calls import response_schema
 from pydantic import BaseModel
 
-__all__ = ["MODES", "IncompleteOutputException", "InstructorRetryException", "apply", "call_model"]
+__all__ = [
+    "MODES",
+    "IncompleteOutputException",
+    "InstructorRetryException",
+    "call_model",
+    "speed_up_instructor",
+]
 
 MODES = {
     "json_schema": instructor.Mode.JSON_SCHEMA,
@@ -59,7 +65,7 @@ def _remember_passes(check: Callable[[Any], None]) -> Callable[[Any], None]:
     return remembered
 
 
-def apply() -> bool:
+def speed_up_instructor() -> bool:
     """Patch Instructor where it looks the check up; True if it is patched."""
     import importlib
 

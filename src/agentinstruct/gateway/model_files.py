@@ -8,6 +8,7 @@ Re-encoding takes under a second; the copy lives in a cache folder, next to noth
 overwrite. Nothing is downloaded. If the copy cannot be made, the shipped file is used.
 """
 
+import contextlib
 import ctypes
 import logging
 import os
@@ -46,6 +47,7 @@ def fast_weights(shipped: Path) -> Path:
         partial.replace(target)  # atomic: a concurrent reader sees all of it or none
     except OSError as error:
         log.warning("Using %s as shipped (no Q8_0 copy: %s)", shipped.name, error)
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
         return shipped
     return target

@@ -65,7 +65,7 @@ class PassageSchema(_Frame):
 
 
 class InstructionSchema(PassageSchema):
-    """Stages 2 and 3: a task over a passage; refined tasks point at their parent."""
+    """Stages 2 and 3: an instruction about a passage; refined ones point at their parent."""
 
     passage_id: Series[str] = pa.Field(str_matches=ID_PATTERN)
     instruction_id: Series[str] = pa.Field(str_matches=ID_PATTERN, unique=True)

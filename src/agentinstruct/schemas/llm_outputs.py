@@ -99,26 +99,18 @@ class TeacherAnswer(Contract):
     explanation: str = Field(min_length=10, max_length=600)
 
 
-def question_model(
-    answer_format: str,
-) -> type[OpenQuestion | TrueFalseQuestion | MultipleChoiceQuestion]:
-    """The stage-2 response model for an answer format."""
-    if answer_format == "multiple_choice":
-        return MultipleChoiceQuestion
-    if answer_format == "true_false":
-        return TrueFalseQuestion
-    return OpenQuestion
+def question_model(answer_format: str) -> type[Contract]:
+    """The stage-2 response model for an answer format (free text unless named here)."""
+    return {"multiple_choice": MultipleChoiceQuestion, "true_false": TrueFalseQuestion}.get(
+        answer_format, OpenQuestion
+    )
 
 
-def edited_task_model(
-    answer_format: str,
-) -> type[EditedOpenTask | EditedTrueFalseTask | EditedMultipleChoiceTask]:
-    """The editor's response model for an answer format."""
-    if answer_format == "multiple_choice":
-        return EditedMultipleChoiceTask
-    if answer_format == "true_false":
-        return EditedTrueFalseTask
-    return EditedOpenTask
+def edited_task_model(answer_format: str) -> type[Contract]:
+    """The editor's response model for an answer format: the question's, plus the passage."""
+    return {"multiple_choice": EditedMultipleChoiceTask, "true_false": EditedTrueFalseTask}.get(
+        answer_format, EditedOpenTask
+    )
 
 
 class FollowUpQuestion(Contract):
