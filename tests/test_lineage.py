@@ -22,10 +22,10 @@ def test_every_pair_walks_back_to_its_source_document(project, fake_teacher):
         rows = dict(chain)
         assert stages[0] == "pair" and stages[-3:] == ["transformed passage", "chunk", "document"]
         assert rows["pair"]["pair_id"] == pair_id
-        tasks = [row for stage, row in chain if "task" in stage]
-        for child, parent in itertools.pairwise(tasks):
+        instructions = [row for stage, row in chain if "instruction" in stage]
+        for child, parent in itertools.pairwise(instructions):
             assert child["parent_id"] == parent["instruction_id"]  # round n comes from round n-1
-        assert tasks[-1]["refinement_round"] == 0  # every chain ends at a seed instruction
+        assert instructions[-1]["refinement_round"] == 0  # every chain ends at a seed instruction
         assert rows["transformed passage"]["chunk_id"] == rows["chunk"]["chunk_id"]
         assert rows["chunk"]["doc_id"] == rows["document"]["doc_id"] == rows["pair"]["doc_id"]
         assert (project / rows["document"]["source_path"]).is_file() or rows["document"][
