@@ -7,6 +7,7 @@ from agentinstruct.flow.ingestion import chunk_documents, ingest_documents, spli
 from agentinstruct.params import FlowParams
 
 GOOD = "Bees dance to tell their sisters where the flowers are. " * 3
+FRENCH = "Le naïf garçon mange une crêpe à la crème, très bon. " * 3
 
 
 def _raw(files: dict[str, bytes]) -> dict:
@@ -25,7 +26,9 @@ def test_bad_inputs_are_quarantined_with_reasons(params: FlowParams) -> None:
         "empty.txt": b"",
         "blank.md": b"   \n\n  ",
         "binary.txt": b"\x89PNG\r\n\x1a\n\x00\x00\x00",
-        "latin1.txt": "Caf\xe9 cr\xe8me, tr\xe8s bon. ".encode("latin-1") * 3,
+        "latin1.txt": FRENCH.encode("latin-1"),
+        "utf16.md": ("# Bienen\n\n" + GOOD).encode("utf-16"),
+        "controls.txt": bytes([1, 2, 3, 4, 5, 6, 7, 8, 14, 15]) * 30,
         "huge.txt": b"a" * 2001,
         "short.txt": b"Too short.",
         "slides.pdf": b"%PDF-1.4",
@@ -34,17 +37,66 @@ def test_bad_inputs_are_quarantined_with_reasons(params: FlowParams) -> None:
     documents, quarantined = ingest_documents(_raw(files), params)
 
     # files are read in path order, so the first of two identical files is the one kept
-    assert sorted(documents["source_path"]) == ["copy.txt", "notes.md"]
+    assert sorted(documents["source_path"]) == ["copy.txt", "latin1.txt", "notes.md", "utf16.md"]
+    encodings = dict(zip(documents["source_path"], documents["encoding"], strict=True))
+    assert encodings == {
+        "copy.txt": "utf-8",
+        "latin1.txt": "cp1252",  # not detection's first guess, cp1250, which reads "crčme"
+        "notes.md": "utf-8",
+        "utf16.md": "utf-16",
+    }
+    texts = dict(zip(documents["source_path"], documents["text"], strict=True))
+    assert texts["latin1.txt"] == FRENCH.strip() and texts["utf16.md"].startswith("# Bienen")
     assert len(documents) + len(quarantined) == len(files)
     reasons = dict(zip(quarantined["source_path"], quarantined["reason"], strict=True))
     assert reasons["empty.txt"].startswith("empty")
     assert reasons["blank.md"].startswith("empty")
     assert reasons["binary.txt"].startswith("binary")
-    assert reasons["latin1.txt"].startswith("not UTF-8")
+    assert reasons["controls.txt"].startswith("binary: control characters")
     assert reasons["huge.txt"].startswith("oversized: 2001 bytes")
     assert reasons["short.txt"].startswith("too short")
     assert reasons["slides.pdf"].startswith("unsupported file type .pdf")
     assert reasons["good.txt"] == "duplicate of copy.txt"
+
+
+@pytest.mark.parametrize(
+    ("text", "codec"),
+    [
+        (
+            "Привет, как дела? " * 6,
+            "koi8-r",
+        ),
+        (
+            "これは日本語の文章です。" * 6,
+            "shift_jis",
+        ),
+        (
+            "Příliš žluťoučký kůň úpěl. " * 4,
+            "cp1250",
+        ),
+        (GOOD, "utf-32"),
+    ],
+)
+def test_other_encodings_are_detected(text: str, codec: str, params: FlowParams) -> None:
+    documents, quarantined = ingest_documents(_raw({"a.txt": text.encode(codec)}), params)
+    assert quarantined.empty
+    assert documents.loc[0, "text"] == text.strip()
+
+
+def test_a_named_encoding_is_used_and_a_wrong_one_says_so(params: FlowParams) -> None:
+    russian = "Это текст на русском. " * 4
+    data = {"ru.txt": russian.encode("cp1251")}
+    named = params.model_copy(
+        update={"ingestion": params.ingestion.model_copy(update={"encoding": "cp1251"})}
+    )
+    documents, _ = ingest_documents(_raw(data), named)
+    assert documents.loc[0, "text"] == russian.strip()
+    assert documents.loc[0, "encoding"] == "cp1251"
+    wrong = params.model_copy(
+        update={"ingestion": params.ingestion.model_copy(update={"encoding": "ascii"})}
+    )
+    documents, quarantined = ingest_documents(_raw(data), wrong)
+    assert documents.empty and quarantined.loc[0, "reason"].startswith("not ascii")
 
 
 def test_unreadable_file_is_quarantined(params: FlowParams) -> None:

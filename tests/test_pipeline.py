@@ -21,6 +21,9 @@ def _add_bad_inputs(project) -> set[str]:
 
 def test_sample_corpus_gives_validated_pairs_with_provenance(project, fake_teacher) -> None:
     bad = _add_bad_inputs(project)
+    latin1 = "Les abeilles dansent pour montrer où sont les fleurs. La danse en huit dit la "
+    latin1 += "direction et la distance, et les ouvrières la suivent jusqu'à la source."
+    (project / "data" / "01_raw" / SKILL / "latin1.md").write_bytes(latin1.encode("latin-1"))
     raw_files = {path.name for path in (project / "data" / "01_raw" / SKILL).iterdir()}
 
     run_pipeline(project, teacher_model=MODEL)
@@ -48,6 +51,7 @@ def test_sample_corpus_gives_validated_pairs_with_provenance(project, fake_teach
     assert set(fates) == raw_files
     assert fates["empty.txt"]["reason"].startswith("empty")
     assert fates["photo.txt"]["reason"].startswith("binary")
+    assert fates["latin1.md"]["encoding"] == "cp1252" and fates["latin1.md"]["pairs"] == 4
     assert fates["poisoned.md"] == {**fates["poisoned.md"], "status": "used", "pairs": 0}
     assert report["failures"], "the poisoned document's calls must be failure records"
     assert report["stages"]["pairs"] == len(pairs)

@@ -15,6 +15,11 @@ class IngestionParams(_Params):
     extensions: list[str] = [".txt", ".md"]
     max_document_bytes: int = Field(default=1_000_000, gt=0)
     min_document_chars: int = Field(default=20, ge=1)
+    encoding: str | None = Field(
+        default=None,
+        description="read every file in this encoding; default: a byte-order mark, UTF-8, "
+        "or detection (windows-1252 where it reads as cleanly as the detected one)",
+    )
 
 
 class ChunkingParams(_Params):

@@ -8,33 +8,31 @@ import pandas as pd
 
 from agentinstruct.ids import stable_id
 from agentinstruct.params import ChunkingParams, FlowParams, IngestionParams
+from agentinstruct.readers.decoding import Decoded, decode
 from agentinstruct.schemas.frames import ChunkSchema, DocumentSchema, QuarantineSchema, frame_of
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
-def _read_text(data: bytes, params: IngestionParams) -> tuple[str | None, str | None]:
-    """The document's text, or why it has none."""
+def _read_text(data: bytes, params: IngestionParams) -> Decoded:
+    """The document's text and encoding, or why it has none."""
     if len(data) > params.max_document_bytes:
-        return (
+        return Decoded(
             None,
-            f"oversized: {len(data)} bytes > max_document_bytes={params.max_document_bytes}",
+            reason=f"oversized: {len(data)} bytes > max_document_bytes={params.max_document_bytes}",
         )
-    if b"\x00" in data:
-        return None, "binary: contains NUL bytes"
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        return None, f"not UTF-8: {error}"
-    text = text.replace("\r\n", "\n").strip()
+    decoded = decode(data, params.encoding)
+    if decoded.text is None:
+        return decoded
+    text = decoded.text.replace("\r\n", "\n").strip()
     if not text:
-        return None, "empty: no text"
+        return Decoded(None, reason="empty: no text")
     if len(text) < params.min_document_chars:
-        return (
+        return Decoded(
             None,
-            f"too short: {len(text)} chars < min_document_chars={params.min_document_chars}",
+            reason=f"too short: {len(text)} chars < min_document_chars={params.min_document_chars}",
         )
-    return text, None
+    return Decoded(text, decoded.encoding)
 
 
 def ingest_documents(
@@ -54,16 +52,15 @@ def ingest_documents(
         try:
             data = raw_documents[source_path]()
             size = len(data)
-            text, reason = (
+            unsupported = f"unsupported file type {suffix or '(none)'}; allowed: {sorted(allowed)}"
+            read = (
                 _read_text(data, settings)
                 if suffix in allowed
-                else (
-                    None,
-                    f"unsupported file type {suffix or '(none)'}; allowed: {sorted(allowed)}",
-                )
+                else Decoded(None, reason=unsupported)
             )
         except OSError as error:
-            text, reason = None, f"unreadable: {error}"
+            read = Decoded(None, reason=f"unreadable: {error}")
+        text, reason = read.text, read.reason
         if text is not None:
             doc_id = stable_id(text)
             if doc_id in seen:
@@ -75,7 +72,13 @@ def ingest_documents(
             continue
         seen[doc_id] = source_path
         documents.append(
-            {"doc_id": doc_id, "source_path": source_path, "n_chars": len(text), "text": text}
+            {
+                "doc_id": doc_id,
+                "source_path": source_path,
+                "encoding": read.encoding,
+                "n_chars": len(text),
+                "text": text,
+            }
         )
     return frame_of(DocumentSchema, documents), frame_of(QuarantineSchema, quarantined)
 

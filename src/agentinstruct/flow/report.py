@@ -25,16 +25,17 @@ def _documents(
     quarantined (with the reason)."""
     pairs_per_doc = pairs.groupby("doc_id").size()
     kept_per_doc = kept.groupby("doc_id").size()
-    used = documents.set_index("source_path")["doc_id"]
+    used = documents.set_index("source_path")
     reasons = quarantined.set_index("source_path")["reason"]
     entries = []
     for path in sorted(raw_paths):
         if path in used.index:
-            doc_id = used[path]
+            doc_id = used.at[path, "doc_id"]
             entries.append(
                 {
                     "source_path": path,
                     "doc_id": doc_id,
+                    "encoding": used.at[path, "encoding"],
                     "status": "used",
                     "pairs": int(pairs_per_doc.get(doc_id, 0)),
                     "kept_pairs": int(kept_per_doc.get(doc_id, 0)),

@@ -28,6 +28,7 @@ class DocumentSchema(_Frame):
 
     doc_id: Series[str] = pa.Field(str_matches=ID_PATTERN, unique=True)
     source_path: Series[str]
+    encoding: Series[str] = pa.Field(description="what the bytes were read as: utf-8, cp1252, ...")
     n_chars: Series[int] = pa.Field(gt=0)
     text: Series[str] = pa.Field(str_length={"min_value": 1})
 

@@ -1,0 +1,1 @@
+"""Reading raw files into text: decoding bytes of any encoding (and, next, file types)."""
