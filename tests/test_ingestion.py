@@ -32,6 +32,7 @@ def test_bad_inputs_are_quarantined_with_reasons(params: FlowParams) -> None:
         "huge.txt": b"a" * 2001,
         "short.txt": b"Too short.",
         "slides.pdf": b"%PDF-1.4",
+        "photo.png": b"\x89PNG\r\n",
         "copy.txt": GOOD.encode(),
     }
     documents, quarantined = ingest_documents(_raw(files), params)
@@ -55,7 +56,8 @@ def test_bad_inputs_are_quarantined_with_reasons(params: FlowParams) -> None:
     assert reasons["controls.txt"].startswith("binary: control characters")
     assert reasons["huge.txt"].startswith("oversized: 2001 bytes")
     assert reasons["short.txt"].startswith("too short")
-    assert reasons["slides.pdf"].startswith("unsupported file type .pdf")
+    assert reasons["slides.pdf"].startswith("unreadable")
+    assert reasons["photo.png"].startswith("unsupported file type .png")
     assert reasons["good.txt"] == "duplicate of copy.txt"
 
 

@@ -170,7 +170,10 @@ def test_catalog_validator_rejects_bad_frames_on_save(tmp_path) -> None:
         {
             "doc_id": ["not-a-hash", "not-a-hash"],
             "source_path": ["a", "b"],
-            "encoding": ["utf-8", "cp1252"],
+            "source_format": ["text", "pdf"],
+            "encoding": ["utf-8", None],
+            "title": [None, "Bees"],
+            "pages": [None, 3],
             "n_chars": [0, 5],
             "text": ["", "text"],
         }

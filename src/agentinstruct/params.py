@@ -4,6 +4,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from agentinstruct.readers.formats import READERS, SUFFIXES
 from agentinstruct.schemas.llm_outputs import JudgeDimension
 
 
@@ -12,7 +13,14 @@ class _Params(BaseModel):
 
 
 class IngestionParams(_Params):
-    extensions: list[str] = [".txt", ".md"]
+    extensions: list[str] = Field(
+        default_factory=lambda: list(SUFFIXES),
+        description="the file types read; others are quarantined",
+    )
+    readers: dict[str, str] = Field(
+        default_factory=dict,
+        description="more file types and the reader of each, e.g. {.markdown: text, .xhtml: html}",
+    )
     max_document_bytes: int = Field(default=1_000_000, gt=0)
     min_document_chars: int = Field(default=20, ge=1)
     encoding: str | None = Field(
@@ -20,6 +28,19 @@ class IngestionParams(_Params):
         description="read every file in this encoding; default: a byte-order mark, UTF-8, "
         "or detection (windows-1252 where it reads as cleanly as the detected one)",
     )
+
+    @model_validator(mode="after")
+    def _known_readers(self) -> "IngestionParams":
+        unknown = {name for name in self.readers.values() if name not in READERS}
+        if unknown:
+            raise ValueError(f"unknown readers {sorted(unknown)}; known: {sorted(READERS)}")
+        return self
+
+    def reader_of(self) -> dict[str, str]:
+        """The reader name of every file type read (lower-case suffixes)."""
+        readers = {**SUFFIXES, **{suffix.lower(): name for suffix, name in self.readers.items()}}
+        allowed = {suffix.lower() for suffix in self.extensions} | set(self.readers)
+        return {suffix: name for suffix, name in readers.items() if suffix in allowed}
 
 
 class ChunkingParams(_Params):

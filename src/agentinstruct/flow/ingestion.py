@@ -2,37 +2,37 @@
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 import pandas as pd
 
 from agentinstruct.ids import stable_id
 from agentinstruct.params import ChunkingParams, FlowParams, IngestionParams
-from agentinstruct.readers.decoding import Decoded, decode
+from agentinstruct.readers import formats
+from agentinstruct.readers.formats import Extracted
 from agentinstruct.schemas.frames import ChunkSchema, DocumentSchema, QuarantineSchema, frame_of
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
-def _read_text(data: bytes, params: IngestionParams) -> Decoded:
-    """The document's text and encoding, or why it has none."""
+def _read_document(suffix: str, data: bytes, params: IngestionParams) -> Extracted:
+    """The document's text and metadata, or why it has none."""
     if len(data) > params.max_document_bytes:
-        return Decoded(
+        return Extracted(
             None,
             reason=f"oversized: {len(data)} bytes > max_document_bytes={params.max_document_bytes}",
         )
-    decoded = decode(data, params.encoding)
-    if decoded.text is None:
-        return decoded
-    text = decoded.text.replace("\r\n", "\n").strip()
+    read = formats.read(suffix, data, params.reader_of(), params.encoding)
+    if read.text is None:
+        return read
+    text = read.text.replace("\r\n", "\n").strip()
     if not text:
-        return Decoded(None, reason="empty: no text")
+        return replace(read, text=None, reason="empty: no text")
     if len(text) < params.min_document_chars:
-        return Decoded(
-            None,
-            reason=f"too short: {len(text)} chars < min_document_chars={params.min_document_chars}",
-        )
-    return Decoded(text, decoded.encoding)
+        reason = f"too short: {len(text)} chars < min_document_chars={params.min_document_chars}"
+        return replace(read, text=None, reason=reason)
+    return replace(read, text=text)
 
 
 def ingest_documents(
@@ -44,7 +44,7 @@ def ingest_documents(
         documents (`DocumentSchema`) and quarantined inputs (`QuarantineSchema`).
     """
     settings = params.ingestion
-    allowed = {suffix.lower() for suffix in settings.extensions}
+    allowed = settings.reader_of()
     documents, quarantined, seen = [], [], {}
     for source_path in sorted(raw_documents):
         suffix = PurePosixPath(source_path).suffix.lower()
@@ -54,12 +54,12 @@ def ingest_documents(
             size = len(data)
             unsupported = f"unsupported file type {suffix or '(none)'}; allowed: {sorted(allowed)}"
             read = (
-                _read_text(data, settings)
+                _read_document(suffix, data, settings)
                 if suffix in allowed
-                else Decoded(None, reason=unsupported)
+                else Extracted(None, reason=unsupported)
             )
         except OSError as error:
-            read = Decoded(None, reason=f"unreadable: {error}")
+            read = Extracted(None, reason=f"unreadable: {error}")
         text, reason = read.text, read.reason
         if text is not None:
             doc_id = stable_id(text)
@@ -75,7 +75,10 @@ def ingest_documents(
             {
                 "doc_id": doc_id,
                 "source_path": source_path,
+                "source_format": read.source_format,
                 "encoding": read.encoding,
+                "title": read.title,
+                "pages": read.pages,
                 "n_chars": len(text),
                 "text": text,
             }

@@ -28,7 +28,12 @@ class DocumentSchema(_Frame):
 
     doc_id: Series[str] = pa.Field(str_matches=ID_PATTERN, unique=True)
     source_path: Series[str]
-    encoding: Series[str] = pa.Field(description="what the bytes were read as: utf-8, cp1252, ...")
+    source_format: Series[str] = pa.Field(isin=["text", "html", "pdf", "docx"])
+    encoding: Series[str] = pa.Field(
+        nullable=True, description="what text bytes were read as: utf-8, cp1252, ... (not PDF)"
+    )
+    title: Series[str] = pa.Field(nullable=True, description="from the file's metadata")
+    pages: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1, description="PDF pages")
     n_chars: Series[int] = pa.Field(gt=0)
     text: Series[str] = pa.Field(str_length={"min_value": 1})
 

@@ -1,0 +1,155 @@
+"""Readers by file type: each turns a file's bytes into Markdown-like text (headings, paragraphs,
+lists) plus what is known about the document, or says why it has no text.
+
+Chosen libraries: trafilatura for HTML (drops navigation, headers, footers and cookie banners;
+~6 ms for a page), pypdf for PDF (pure Python, reads the text layer; page headers and footers are
+dropped here, as lines that repeat at the top or bottom of most pages), python-docx for Word.
+Each is imported only when a file of its kind is read.
+"""
+
+import io
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from agentinstruct.readers.decoding import decode
+
+PAGE_EDGE_LINES = 1  # lines at the top and bottom of a page that may be a header or footer
+REPEATED_ON = 0.6  # share of pages a header/footer line must repeat on (at least 3 pages)
+_DIGITS = re.compile(r"\d+")
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """A document's text and metadata, or the reason it has none."""
+
+    text: str | None
+    reason: str | None = None
+    source_format: str = "text"
+    encoding: str | None = None
+    title: str | None = None
+    pages: int | None = None
+
+
+def read_text(data: bytes, encoding: str | None) -> Extracted:
+    decoded = decode(data, encoding)
+    return Extracted(decoded.text, decoded.reason, "text", decoded.encoding)
+
+
+def read_html(data: bytes, encoding: str | None) -> Extracted:
+    """The main content as Markdown; navigation, headers and footers are left behind."""
+    import trafilatura
+
+    decoded = decode(data, encoding)
+    if decoded.text is None:
+        return Extracted(None, decoded.reason, "html")
+    text = trafilatura.extract(
+        decoded.text, output_format="markdown", include_formatting=True, favor_recall=True
+    )
+    metadata = trafilatura.extract_metadata(decoded.text)
+    title = metadata.title if metadata is not None else None
+    if not text:
+        return Extracted(None, "empty: no main text in the page", "html", decoded.encoding)
+    return Extracted(text, None, "html", decoded.encoding, title)
+
+
+def _page_edges(pages: list[list[str]]) -> set[str]:
+    """Lines (digits masked, so "Page 3" matches "Page 4") at the top or bottom of most pages."""
+    if len(pages) < 3:
+        return set()
+    counts = Counter(
+        _DIGITS.sub("#", line)
+        for lines in pages
+        if len(lines) > 2 * PAGE_EDGE_LINES  # a page of edges only is all body
+        for line in {*lines[:PAGE_EDGE_LINES], *lines[-PAGE_EDGE_LINES:]}
+    )
+    return {line for line, count in counts.items() if count >= REPEATED_ON * len(pages)}
+
+
+def _is_edge(index: int, count: int) -> bool:
+    return index < PAGE_EDGE_LINES or index >= count - PAGE_EDGE_LINES
+
+
+def read_pdf(data: bytes, encoding: str | None) -> Extracted:
+    """The text layer, page after page, without running headers and footers."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            return Extracted(None, "encrypted PDF", "pdf")
+        pages = [
+            [line.strip() for line in (page.extract_text() or "").splitlines() if line.strip()]
+            for page in reader.pages
+        ]
+        title = (reader.metadata or {}).get("/Title")
+    except (PdfReadError, ValueError, KeyError) as error:
+        return Extracted(None, f"unreadable PDF: {error}", "pdf")
+    if not any(pages):
+        reason = f"no text layer in {len(pages)} page(s): a scanned PDF? (OCR it first)"
+        return Extracted(None, reason, "pdf", pages=len(pages))
+    edges = _page_edges(pages)
+    text = "\n\n".join(
+        "\n".join(line for line in lines if _DIGITS.sub("#", line) not in edges) for lines in pages
+    )
+    return Extracted(text, None, "pdf", None, str(title) if title else None, len(pages))
+
+
+def read_docx(data: bytes, encoding: str | None) -> Extracted:
+    """Paragraphs in order, headings as Markdown headings, list items as bullets, tables as rows."""
+    from docx import Document
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = Document(io.BytesIO(data))
+    except (PackageNotFoundError, KeyError, ValueError) as error:
+        return Extracted(None, f"unreadable DOCX: {error}", "docx")
+    blocks = []
+    for paragraph in document.paragraphs:
+        text, style = paragraph.text.strip(), paragraph.style.name if paragraph.style else ""
+        if not text:
+            continue
+        if style == "Title":
+            blocks.append(f"# {text}")
+        elif style.startswith("Heading") and style[-1:].isdigit():
+            blocks.append(f"{'#' * int(style[-1])} {text}")
+        elif style.startswith("List"):
+            blocks.append(f"- {text}")
+        else:
+            blocks.append(text)
+    for table in document.tables:
+        rows = [" | ".join(cell.text.strip() for cell in row.cells) for row in table.rows]
+        blocks.append("\n".join(rows))
+    title = document.core_properties.title or None
+    return Extracted("\n\n".join(blocks), None, "docx", None, title)
+
+
+READERS: dict[str, Callable[[bytes, str | None], Extracted]] = {
+    "text": read_text,
+    "html": read_html,
+    "pdf": read_pdf,
+    "docx": read_docx,
+}
+# The file types read by default; a skill adds its own with `ingestion.readers`.
+SUFFIXES = {
+    ".txt": "text",
+    ".md": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+    ".docx": "docx",
+}
+
+
+def read(suffix: str, data: bytes, readers: dict[str, str], encoding: str | None) -> Extracted:
+    """The file read by the reader its suffix names (`readers` maps suffixes to reader names)."""
+    reader = READERS[readers[suffix]]
+    try:
+        return reader(data, encoding)
+    except Exception as error:  # a malformed file must become a quarantine record, not a crash
+        return replace(
+            Extracted(None, f"unreadable: {type(error).__name__}: {error}"),
+            source_format=readers[suffix],
+        )
