@@ -13,6 +13,7 @@ SKILL = "reading_comprehension"
 PROVENANCE = [
     "doc_id",
     "source_path",
+    "source_format",
     "chunk_id",
     "chunk_index",
     "passage_id",

@@ -37,6 +37,8 @@ def chunks() -> pd.DataFrame:
             "chunk_id": [f"{i:016x}" for i in range(6)],
             "doc_id": [f"{i + 100:016x}" for i in range(6)],
             "source_path": [f"doc{i}.txt" for i in range(6)],
+            "source_format": ["text"] * 6,
+            "title": [None] * 6,
             "chunk_index": [0] * 6,
             "text": [f"{TEXT} Chunk {i}." for i in range(6)],
         }

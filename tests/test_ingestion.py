@@ -134,6 +134,8 @@ def test_chunk_ids_are_stable_and_unique() -> None:
         {
             "doc_id": ["0123456789abcdef"],
             "source_path": ["a.txt"],
+            "source_format": ["text"],
+            "title": [None],
             "n_chars": [900],
             "text": [("A sentence about bees. " * 40).strip()],
         }

@@ -25,6 +25,8 @@ def _instruction(**overrides: object) -> dict:
         "chunk_id": VALID_ID,
         "doc_id": VALID_ID,
         "source_path": "a.txt",
+        "source_format": "pdf",
+        "title": "Bees",
         "chunk_index": 0,
         "transformation_agent": "debate_passage",
         "passage": "A passage.",

@@ -127,6 +127,8 @@ def chunk_documents(documents: pd.DataFrame, params: FlowParams) -> pd.DataFrame
             "chunk_id": stable_id(doc.doc_id, index, text),
             "doc_id": doc.doc_id,
             "source_path": doc.source_path,
+            "source_format": doc.source_format,
+            "title": doc.title,
             "chunk_index": index,
             "text": text,
         }

@@ -13,7 +13,7 @@ from agentinstruct.schemas.llm_outputs import TransformedPassage
 from agentinstruct.schemas.tools import ApiLibrary
 from agentinstruct.skill import Skill
 
-PROVENANCE = ("chunk_id", "doc_id", "source_path", "chunk_index")
+PROVENANCE = ("chunk_id", "doc_id", "source_path", "source_format", "title", "chunk_index")
 
 
 def provenance(row: Any) -> dict[str, Any]:

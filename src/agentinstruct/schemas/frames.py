@@ -53,6 +53,8 @@ class ChunkSchema(_Frame):
     chunk_id: Series[str] = pa.Field(str_matches=ID_PATTERN, unique=True)
     doc_id: Series[str] = pa.Field(str_matches=ID_PATTERN)
     source_path: Series[str]
+    source_format: Series[str]
+    title: Series[str] = pa.Field(nullable=True)
     chunk_index: Series[int] = pa.Field(ge=0)
     text: Series[str] = pa.Field(str_length={"min_value": 1})
 
@@ -65,6 +67,8 @@ class PassageSchema(_Frame):
     chunk_id: Series[str] = pa.Field(str_matches=ID_PATTERN)
     doc_id: Series[str] = pa.Field(str_matches=ID_PATTERN)
     source_path: Series[str]
+    source_format: Series[str] = pa.Field(description="text, html, pdf, docx")
+    title: Series[str] = pa.Field(nullable=True, description="the document's, from its metadata")
     chunk_index: Series[int] = pa.Field(ge=0)
     transformation_agent: Series[str]
     passage: Series[str] = pa.Field(str_length={"min_value": 1})
