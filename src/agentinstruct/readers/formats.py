@@ -11,7 +11,7 @@ import io
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from agentinstruct.readers.decoding import decode
 
@@ -145,11 +145,8 @@ SUFFIXES = {
 
 def read(suffix: str, data: bytes, readers: dict[str, str], encoding: str | None) -> Extracted:
     """The file read by the reader its suffix names (`readers` maps suffixes to reader names)."""
-    reader = READERS[readers[suffix]]
+    name = readers[suffix]
     try:
-        return reader(data, encoding)
+        return READERS[name](data, encoding)
     except Exception as error:  # a malformed file must become a quarantine record, not a crash
-        return replace(
-            Extracted(None, f"unreadable: {type(error).__name__}: {error}"),
-            source_format=readers[suffix],
-        )
+        return Extracted(None, f"unreadable: {type(error).__name__}: {error}", name)
