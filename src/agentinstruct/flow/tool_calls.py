@@ -3,6 +3,7 @@ simulated API answers each call, the teacher replies from the results. Turns fol
 tool-call message format."""
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from agentinstruct.flow.conversation import Chat, answer_turn, user_turn
@@ -35,8 +36,9 @@ class ToolUse:
     def instruction_id(self) -> str:
         return self.instruction.instruction_id
 
-    @property
+    @cached_property
     def tools(self) -> list[dict]:
+        """The library as OpenAI function tools: offered to the teacher, kept with the pair."""
         return openai_tools(self.library)
 
     def calls(self) -> list[tuple["ToolUse", int, Any]]:
