@@ -16,14 +16,16 @@ from agentinstruct.schemas.frames import ChunkSchema, DocumentSchema, Quarantine
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
-def _read_document(suffix: str, data: bytes, params: IngestionParams) -> Extracted:
+def _read_document(
+    suffix: str, data: bytes, params: IngestionParams, readers: dict[str, str]
+) -> Extracted:
     """The document's text and metadata, or why it has none."""
     if len(data) > params.max_document_bytes:
         return Extracted(
             None,
             reason=f"oversized: {len(data)} bytes > max_document_bytes={params.max_document_bytes}",
         )
-    read = formats.read(suffix, data, params.reader_of(), params.encoding)
+    read = formats.read(suffix, data, readers, params.encoding)
     if read.text is None:
         return read
     text = read.text.replace("\r\n", "\n").strip()
@@ -54,7 +56,7 @@ def ingest_documents(
             size = len(data)
             unsupported = f"unsupported file type {suffix or '(none)'}; allowed: {sorted(allowed)}"
             read = (
-                _read_document(suffix, data, settings)
+                _read_document(suffix, data, settings, allowed)
                 if suffix in allowed
                 else Extracted(None, reason=unsupported)
             )

@@ -1,1 +1,1 @@
-"""Reading raw files into text: decoding bytes of any encoding (and, next, file types)."""
+"""Reading raw files into text: readers by file type, and bytes of any encoding."""

@@ -8,7 +8,7 @@ decodes the bytes as cleanly as its best guess, windows-1252 wins, as in browser
 """
 
 import codecs
-import unicodedata
+import re
 from dataclasses import dataclass
 
 import charset_normalizer
@@ -23,6 +23,8 @@ BYTE_ORDER_MARKS = (
 )
 WESTERN = "cp1252"
 MAX_CONTROL_SHARE = 0.01  # more control characters than this and the "text" is binary
+# Unicode's control characters (category Cc) except tab, newline, carriage return, form feed
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -36,12 +38,7 @@ class Decoded:
 
 def _controls(text: str) -> float:
     """The share of control characters other than whitespace: high in misread binary data."""
-    if not text:
-        return 0.0
-    controls = sum(
-        1 for char in text if unicodedata.category(char) == "Cc" and char not in "\t\n\r\f"
-    )
-    return controls / len(text)
+    return len(_CONTROL.findall(text)) / len(text) if text else 0.0
 
 
 def _checked(text: str, encoding: str) -> Decoded:
