@@ -8,8 +8,9 @@ import pytest
 from agentinstruct.datasets import SkillDataset
 from agentinstruct.flow.answers import answer_instructions
 from agentinstruct.flow.instructions import generate_seed_instructions
+from agentinstruct.flow.plan import plan_run
 from agentinstruct.flow.refinement import refine_instructions
-from agentinstruct.flow.transformation import plan_transformations, transform_passages
+from agentinstruct.flow.transformation import transform_passages
 from agentinstruct.gateway import GatewayConfig, LLMGateway
 from agentinstruct.params import FlowParams
 from agentinstruct.skill import Skill
@@ -51,22 +52,23 @@ def _only(agent: str, skill: Skill) -> dict[str, float]:
 
 def test_agent_draws_are_seeded_and_respect_weights(chunks, skill) -> None:
     params = FlowParams.model_validate({"transformation": {"agents_per_chunk": 3}})
-    plan = plan_transformations(chunks, skill, params)
-    assert plan == plan_transformations(chunks, skill, params)
+    plan = plan_run(chunks, skill, params)
+    assert plan.equals(plan_run(chunks, skill, params))
     for chunk_id in chunks["chunk_id"]:
-        agents = [agent for chunk, agent in plan if chunk.chunk_id == chunk_id]
-        assert len(agents) == len(set(agents)) == 3
+        agents = set(plan[plan["chunk_id"] == chunk_id]["transformation_agent"])
+        assert len(agents) == 3
     only_poems = FlowParams.model_validate(
         {"transformation": {"agent_weights": _only("poem", skill)}}
     )
-    assert {agent for _, agent in plan_transformations(chunks, skill, only_poems)} == {"poem"}
+    assert set(plan_run(chunks, skill, only_poems)["transformation_agent"]) == {"poem"}
 
 
 def test_identity_agent_makes_no_llm_call(chunks, skill, llm, fake_teacher) -> None:
     params = FlowParams.model_validate(
         {"transformation": {"agent_weights": _only("identity", skill)}}
     )
-    passages, calls = transform_passages(chunks, skill, params, llm)
+    plan = plan_run(chunks, skill, params)
+    passages, calls = transform_passages(chunks, plan, skill, params, llm)
     assert fake_teacher.calls == 0 and calls.empty
     assert passages["passage"].tolist() == chunks["text"].tolist()
 
@@ -78,8 +80,9 @@ def test_seed_types_suit_the_passage_agent(chunks, skill, llm) -> None:
             "instructions": {"types_per_passage": 3},
         }
     )
-    passages, _ = transform_passages(chunks, skill, params, llm)
-    seeds, calls = generate_seed_instructions(passages, skill, params, llm)
+    plan = plan_run(chunks, skill, params)
+    passages, _ = transform_passages(chunks, plan, skill, params, llm)
+    seeds, calls = generate_seed_instructions(passages, plan, skill, params, llm)
     assert len(seeds) == len(passages) * 3 == len(calls)
     assert set(seeds["question_type"]) <= set(skill.question_types_for("poem"))
     for row in seeds.itertuples():
@@ -93,8 +96,9 @@ def test_refinement_rounds_chain_to_their_parents(chunks, skill, llm) -> None:
     params = FlowParams.model_validate(
         {"instructions": {"types_per_passage": 1}, "refinement": {"rounds": 2}}
     )
-    passages, _ = transform_passages(chunks, skill, params, llm)
-    seeds, _ = generate_seed_instructions(passages, skill, params, llm)
+    plan = plan_run(chunks, skill, params)
+    passages, _ = transform_passages(chunks, plan, skill, params, llm)
+    seeds, _ = generate_seed_instructions(passages, plan, skill, params, llm)
     refined, calls = refine_instructions(seeds, skill, params, llm)
 
     first = refined[refined["refinement_round"] == 1]
@@ -116,8 +120,9 @@ def test_refinement_rounds_chain_to_their_parents(chunks, skill, llm) -> None:
 
 def test_answers_cover_seeds_and_refined_tasks(chunks, skill, llm) -> None:
     params = FlowParams.model_validate({"instructions": {"types_per_passage": 1}})
-    passages, _ = transform_passages(chunks, skill, params, llm)
-    seeds, _ = generate_seed_instructions(passages, skill, params, llm)
+    plan = plan_run(chunks, skill, params)
+    passages, _ = transform_passages(chunks, plan, skill, params, llm)
+    seeds, _ = generate_seed_instructions(passages, plan, skill, params, llm)
     refined, _ = refine_instructions(seeds, skill, params, llm)
     answered, calls = answer_instructions(seeds, refined, skill, params, llm)
 

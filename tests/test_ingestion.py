@@ -3,7 +3,8 @@
 import pandas as pd
 import pytest
 
-from agentinstruct.flow.ingestion import chunk_documents, ingest_documents, split_text
+from agentinstruct.flow.chunking import chunk_documents, split_text
+from agentinstruct.flow.ingestion import ingest_documents
 from agentinstruct.params import FlowParams
 
 GOOD = "Bees dance to tell their sisters where the flowers are. " * 3
@@ -120,7 +121,7 @@ def test_ids_are_content_hashes(params: FlowParams) -> None:
 def test_long_documents_are_chunked_within_the_limit() -> None:
     paragraph = " ".join(f"Sentence number {i} is here." for i in range(40))
     text = "\n\n".join([paragraph, "A short paragraph.", "x" * 450])
-    chunks = split_text(text, 300)
+    chunks = list(split_text(text, 300))
     assert all(len(chunk) <= 300 for chunk in chunks)
     assert len(chunks) > 3
     assert "".join(chunks).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(

@@ -14,6 +14,7 @@ pytestmark = pytest.mark.skipif(
 STAGE_NODES = {
     "ingest_documents",
     "chunk_documents",
+    "plan_run",
     "transform_passages",
     "generate_seed_instructions",
     "refine_instructions",

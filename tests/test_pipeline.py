@@ -44,6 +44,7 @@ def test_sample_corpus_gives_validated_pairs_with_provenance(project, fake_teach
     report = latest_report(project)
     assert report["inputs"] == {
         "files": len(raw_files),
+        "tables": 0,
         "documents_used": good_docs + 1,
         "quarantined": 2,
     }

@@ -3,19 +3,12 @@ dropped (navigation, running headers and footers), what is quarantined and why."
 
 import pytest
 
-from agentinstruct.flow.ingestion import chunk_documents, ingest_documents
+from agentinstruct.devtools import made_files
+from agentinstruct.flow.chunking import chunk_documents
+from agentinstruct.flow.ingestion import ingest_documents
 from agentinstruct.params import FlowParams, IngestionParams
-from tests import made_files
 
-BODY = "Bees dance to tell their sisters where the flowers are, and how far away they grow."
-HTML = f"""<html><head><title>Honeybee dances</title></head><body>
-<header><nav><a href="/">Home</a> | <a href="/about">About us</a> | <a href="/shop">Shop</a></nav>
-</header><main><article><h1>How honeybees dance</h1><p>{BODY} The angle of the waggle run
-tells the direction of the food from the sun, and its length tells the distance.</p>
-<h2>Round dances</h2><p>For food close to the hive the bee runs in small circles instead.
-Other workers follow the dance and fly out to find the flowers.</p></article></main>
-<footer>Copyright 2026 Bee Facts Inc. All rights reserved. Privacy policy.</footer>
-</body></html>"""
+BODY, HTML = made_files.BODY, made_files.HTML
 
 
 def _ingest(files: dict[str, bytes], **ingestion: object):

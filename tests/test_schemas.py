@@ -176,6 +176,7 @@ def test_catalog_validator_rejects_bad_frames_on_save(tmp_path) -> None:
             "encoding": ["utf-8", None],
             "title": [None, "Bees"],
             "pages": [None, 3],
+            "metadata": [None, '{"topic": "bees"}'],
             "n_chars": [0, 5],
             "text": ["", "text"],
         }

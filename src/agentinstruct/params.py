@@ -4,12 +4,31 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from agentinstruct.readers.formats import READERS, SUFFIXES
+from agentinstruct.readers.formats import READER_NAMES, SUFFIXES
+from agentinstruct.readers.tables import TableColumns
 from agentinstruct.schemas.llm_outputs import JudgeDimension
 
 
 class _Params(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class TableParams(_Params):
+    """Which columns of a table (JSONL, CSV, Parquet, a saved dataset) make its rows' documents."""
+
+    text_column: str = "text"
+    id_column: str | None = Field(
+        default=None, description="a stable record id per row; default: the row number"
+    )
+    title_column: str | None = None
+    metadata_columns: list[str] = Field(
+        default_factory=list, description="kept as a JSON object in the documents' `metadata`"
+    )
+
+    def columns(self) -> TableColumns:
+        return TableColumns(
+            self.text_column, self.id_column, self.title_column, tuple(self.metadata_columns)
+        )
 
 
 class IngestionParams(_Params):
@@ -21,19 +40,22 @@ class IngestionParams(_Params):
         default_factory=dict,
         description="more file types and the reader of each, e.g. {.markdown: text, .xhtml: html}",
     )
-    max_document_bytes: int = Field(default=1_000_000, gt=0)
+    max_document_bytes: int = Field(
+        default=200_000_000, gt=0, description="larger files are quarantined as oversized"
+    )
     min_document_chars: int = Field(default=20, ge=1)
     encoding: str | None = Field(
         default=None,
         description="read every file in this encoding; default: a byte-order mark, UTF-8, "
         "or detection (windows-1252 where it reads as cleanly as the detected one)",
     )
+    table: TableParams = TableParams()
 
     @model_validator(mode="after")
     def _known_readers(self) -> "IngestionParams":
-        unknown = {name for name in self.readers.values() if name not in READERS}
+        unknown = {name for name in self.readers.values() if name not in READER_NAMES}
         if unknown:
-            raise ValueError(f"unknown readers {sorted(unknown)}; known: {sorted(READERS)}")
+            raise ValueError(f"unknown readers {sorted(unknown)}; known: {sorted(READER_NAMES)}")
         return self
 
     def reader_of(self) -> dict[str, str]:
@@ -57,6 +79,10 @@ class TransformationParams(_Params):
 
 class InstructionParams(_Params):
     types_per_passage: int = Field(default=2, ge=1)
+    type_weights: dict[str, float] = Field(
+        default_factory=dict,
+        description="relative shares of question types; types left out weigh 1, 0 never drawn",
+    )
     max_tokens: int = Field(default=300, gt=0)
 
 
@@ -150,12 +176,27 @@ class CurationParams(_Params):
     judge: JudgeParams = JudgeParams()
 
 
+class PlanParams(_Params):
+    """How much of the corpus a run uses; decided before the first LLM call (`run_plan`)."""
+
+    target_pairs: int | None = Field(
+        default=None,
+        ge=1,
+        description="make about this many pairs (before curation) from a seeded sample of"
+        " chunks, question types as even as the taxonomy allows; default: every chunk",
+    )
+    max_chunks_per_document: int | None = Field(
+        default=None, ge=1, description="with target_pairs: at most this many chunks a document"
+    )
+
+
 class FlowParams(_Params):
     """All knobs of one flow run; the same params and inputs give the same dataset."""
 
     seed: int = 42
     ingestion: IngestionParams = IngestionParams()
     chunking: ChunkingParams = ChunkingParams()
+    plan: PlanParams = PlanParams()
     transformation: TransformationParams = TransformationParams()
     instructions: InstructionParams = InstructionParams()
     refinement: RefinementParams = RefinementParams()

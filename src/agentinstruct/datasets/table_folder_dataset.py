@@ -1,4 +1,4 @@
-"""A folder of tables (JSON Lines, Parquet, CSV) as one dataset: {file name: DataFrame}.
+"""A folder of tables (JSON Lines, Parquet, CSV, Arrow) as one dataset: {file name: DataFrame}.
 
 Users drop evaluation sets or chat datasets made elsewhere into a folder, in whichever of these
 formats they have; the folder may be missing or empty (no tables).
@@ -8,15 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 from kedro.io import DatasetError
 
 from agentinstruct.datasets.read_only import ReadOnlyDataset
-
-READERS = {
-    ".jsonl": lambda path: pd.read_json(path, lines=True, dtype=False),
-    ".parquet": pd.read_parquet,
-    ".csv": lambda path: pd.read_csv(path, dtype=str, keep_default_na=False),
-}
+from agentinstruct.readers.tables import TABLE_SUFFIXES, read_table
 
 
 class TableFolderDataset(ReadOnlyDataset[dict[str, pd.DataFrame]]):
@@ -29,10 +25,10 @@ class TableFolderDataset(ReadOnlyDataset[dict[str, pd.DataFrame]]):
         metadata: dict[str, Any] | None = None,
     ) -> None:
         self._path = Path(path)
-        self._suffixes = suffixes or list(READERS)
-        unknown = set(self._suffixes) - set(READERS)
+        self._suffixes = suffixes or list(TABLE_SUFFIXES)
+        unknown = set(self._suffixes) - set(TABLE_SUFFIXES)
         if unknown:
-            raise DatasetError(f"no reader for {sorted(unknown)}; known: {sorted(READERS)}")
+            raise DatasetError(f"no reader for {sorted(unknown)}; known: {sorted(TABLE_SUFFIXES)}")
         self.metadata = metadata
 
     def load(self) -> dict[str, pd.DataFrame]:
@@ -42,10 +38,11 @@ class TableFolderDataset(ReadOnlyDataset[dict[str, pd.DataFrame]]):
         for file in sorted(self._path.rglob("*")):
             if file.is_file() and file.suffix.lower() in self._suffixes:
                 try:
-                    tables[file.relative_to(self._path).as_posix()] = READERS[file.suffix.lower()](
-                        file
+                    reader = TABLE_SUFFIXES[file.suffix.lower()]
+                    tables[file.relative_to(self._path).as_posix()] = read_table(
+                        reader, file.read_bytes()
                     )
-                except (ValueError, OSError) as error:
+                except (ValueError, OSError, pa.ArrowException) as error:
                     raise DatasetError(f"cannot read {file}: {error}") from error
         return tables
 

@@ -1,6 +1,9 @@
-"""Raw files in, text documents and chunks out; anything unusable is quarantined with a reason."""
+"""Raw files in, text documents out; anything unusable is quarantined with a reason.
 
-import re
+A file is one document, except a table (JSONL, CSV, Parquet, Arrow), whose rows are documents
+named `<file>#<record id>`.
+"""
+
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import PurePosixPath
@@ -8,24 +11,35 @@ from pathlib import PurePosixPath
 import pandas as pd
 
 from agentinstruct.ids import stable_id
-from agentinstruct.params import ChunkingParams, FlowParams, IngestionParams
+from agentinstruct.params import FlowParams, IngestionParams
 from agentinstruct.readers import formats
-from agentinstruct.readers.formats import Extracted
-from agentinstruct.schemas.frames import ChunkSchema, DocumentSchema, QuarantineSchema, frame_of
+from agentinstruct.readers.extracted import Extracted
+from agentinstruct.readers.tables import SAVED_DATASET_SIDECARS, TABLE_READERS, read_rows
+from agentinstruct.schemas.frames import DocumentSchema, QuarantineSchema, frame_of
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
-
-def _read_document(
-    suffix: str, data: bytes, params: IngestionParams, readers: dict[str, str]
-) -> Extracted:
-    """The document's text and metadata, or why it has none."""
+def _extract(
+    source_path: str, data: bytes, params: IngestionParams, readers: dict[str, str]
+) -> list[tuple[str, Extracted]]:
+    """(source path, extraction) of every document in a file: the file, or each table row."""
     if len(data) > params.max_document_bytes:
-        return Extracted(
-            None,
-            reason=f"oversized: {len(data)} bytes > max_document_bytes={params.max_document_bytes}",
-        )
-    read = formats.read(suffix, data, readers, params.encoding)
+        reason = f"oversized: {len(data)} bytes > max_document_bytes={params.max_document_bytes}"
+        return [(source_path, Extracted(None, reason))]
+    suffix = PurePosixPath(source_path).suffix.lower()
+    reader = readers[suffix]
+    if reader not in TABLE_READERS:
+        return [(source_path, formats.read(suffix, data, readers, params.encoding))]
+    try:
+        rows = read_rows(reader, data, params.table.columns(), params.encoding)
+    except Exception as error:  # a malformed table is one quarantine record, not a crash
+        return [(source_path, Extracted(None, f"unreadable {reader} table: {error}", reader))]
+    if not rows:
+        return [(source_path, Extracted(None, "empty: a table without rows", reader))]
+    return [(f"{source_path}#{record_id}", extracted) for record_id, extracted in rows]
+
+
+def _checked(read: Extracted, params: IngestionParams) -> Extracted:
+    """The text with normalised line ends, or why it is too little to use."""
     if read.text is None:
         return read
     text = read.text.replace("\r\n", "\n").strip()
@@ -37,104 +51,70 @@ def _read_document(
     return replace(read, text=text)
 
 
+def _not_read(source_path: str, all_paths: list[str], readers: dict[str, str]) -> str:
+    """Why a file of a type that is not read is set aside."""
+    path = PurePosixPath(source_path)
+    folder = "" if str(path.parent) == "." else f"{path.parent}/"
+    if path.name in SAVED_DATASET_SIDECARS and any(
+        other.startswith(folder) and other.endswith(".arrow") for other in all_paths
+    ):
+        return "metadata of a saved dataset: its rows are read from the .arrow files beside it"
+    return f"unsupported file type {path.suffix.lower() or '(none)'}; allowed: {sorted(readers)}"
+
+
 def ingest_documents(
     raw_documents: dict[str, Callable[[], bytes]], params: FlowParams
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Decode every raw file; each one ends up in exactly one of the two outputs.
+    """Read every raw file; each document (a file, or a table's row) ends up in exactly one of
+    the two outputs. Files are loaded one at a time, so memory follows the largest file.
 
     Returns:
         documents (`DocumentSchema`) and quarantined inputs (`QuarantineSchema`).
     """
     settings = params.ingestion
-    allowed = settings.reader_of()
+    readers = settings.reader_of()
     documents, quarantined, seen = [], [], {}
-    for source_path in sorted(raw_documents):
-        suffix = PurePosixPath(source_path).suffix.lower()
-        size, doc_id = 0, None
+    paths = sorted(raw_documents)
+    for file_path in paths:
+        size = 0
         try:
-            data = raw_documents[source_path]()
-            size = len(data)
-            unsupported = f"unsupported file type {suffix or '(none)'}; allowed: {sorted(allowed)}"
-            read = (
-                _read_document(suffix, data, settings, allowed)
-                if suffix in allowed
-                else Extracted(None, reason=unsupported)
-            )
+            if PurePosixPath(file_path).suffix.lower() not in readers:
+                extracted = [(file_path, Extracted(None, _not_read(file_path, paths, readers)))]
+            else:
+                data = raw_documents[file_path]()
+                size = len(data)
+                extracted = _extract(file_path, data, settings, readers)
+                del data
         except OSError as error:
-            read = Extracted(None, reason=f"unreadable: {error}")
-        text, reason = read.text, read.reason
-        if text is not None:
-            doc_id = stable_id(text)
-            if doc_id in seen:
-                text, reason = None, f"duplicate of {seen[doc_id]}"
-        if text is None:
-            quarantined.append(
-                {"source_path": source_path, "doc_id": doc_id, "size_bytes": size, "reason": reason}
+            extracted = [(file_path, Extracted(None, f"unreadable: {error}"))]
+        for source_path, read in extracted:
+            read, doc_id = _checked(read, settings), None
+            if read.text is not None:
+                doc_id = stable_id(read.text)
+                if doc_id in seen:
+                    read = replace(read, text=None, reason=f"duplicate of {seen[doc_id]}")
+            if read.text is None:
+                quarantined.append(
+                    {
+                        "source_path": source_path,
+                        "doc_id": doc_id,
+                        "size_bytes": size if source_path == file_path else 0,
+                        "reason": read.reason,
+                    }
+                )
+                continue
+            seen[doc_id] = source_path
+            documents.append(
+                {
+                    "doc_id": doc_id,
+                    "source_path": source_path,
+                    "source_format": read.source_format,
+                    "encoding": read.encoding,
+                    "title": read.title,
+                    "pages": read.pages,
+                    "metadata": read.metadata,
+                    "n_chars": len(read.text),
+                    "text": read.text,
+                }
             )
-            continue
-        seen[doc_id] = source_path
-        documents.append(
-            {
-                "doc_id": doc_id,
-                "source_path": source_path,
-                "source_format": read.source_format,
-                "encoding": read.encoding,
-                "title": read.title,
-                "pages": read.pages,
-                "n_chars": len(text),
-                "text": text,
-            }
-        )
     return frame_of(DocumentSchema, documents), frame_of(QuarantineSchema, quarantined)
-
-
-def _split_long(piece: str, limit: int) -> list[str]:
-    """Split a paragraph at sentence ends, and a run-on sentence at word boundaries."""
-    if len(piece) <= limit:
-        return [piece]
-    sentences = _SENTENCE_END.split(piece)
-    if len(sentences) == 1:
-        cut = piece.rfind(" ", 0, limit)
-        cut = cut if cut > 0 else limit
-        return [piece[:cut].strip(), *_split_long(piece[cut:].strip(), limit)]
-    return [part for sentence in sentences for part in _split_long(sentence, limit)]
-
-
-def split_text(text: str, chunk_chars: int) -> list[str]:
-    """Greedy packing of paragraphs (then sentences) into chunks of at most `chunk_chars`."""
-    pieces = [
-        part
-        for paragraph in re.split(r"\n\s*\n", text)
-        if paragraph.strip()
-        for part in _split_long(paragraph.strip(), chunk_chars)
-    ]
-    chunks: list[str] = []
-    for piece in pieces:
-        if chunks and len(chunks[-1]) + 2 + len(piece) <= chunk_chars:
-            chunks[-1] = f"{chunks[-1]}\n\n{piece}"
-        else:
-            chunks.append(piece)
-    return chunks
-
-
-def chunk_documents(documents: pd.DataFrame, params: FlowParams) -> pd.DataFrame:
-    """Chunks of each document, with ids that depend only on content.
-
-    Returns:
-        `ChunkSchema` frame.
-    """
-    settings: ChunkingParams = params.chunking
-    rows = [
-        {
-            "chunk_id": stable_id(doc.doc_id, index, text),
-            "doc_id": doc.doc_id,
-            "source_path": doc.source_path,
-            "source_format": doc.source_format,
-            "title": doc.title,
-            "chunk_index": index,
-            "text": text,
-        }
-        for doc in documents.itertuples(index=False)
-        for index, text in enumerate(split_text(doc.text, settings.chunk_chars))
-    ]
-    return frame_of(ChunkSchema, rows)

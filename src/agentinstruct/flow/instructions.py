@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from agentinstruct.flow.steps import LLMSteps
 from agentinstruct.flow.transformation import provenance
 from agentinstruct.gateway import LLMGateway, LLMRequest
-from agentinstruct.ids import seeded_rng, stable_id, weighted_sample
+from agentinstruct.ids import stable_id
 from agentinstruct.params import FlowParams
 from agentinstruct.schemas.frames import InstructionSchema, frame_of
 from agentinstruct.schemas.llm_outputs import question_model
@@ -64,23 +64,23 @@ def instruction_row(
 
 
 def generate_seed_instructions(
-    passages: pd.DataFrame, skill: Skill, params: FlowParams, llm: LLMGateway
+    passages: pd.DataFrame,
+    run_plan: pd.DataFrame,
+    skill: Skill,
+    params: FlowParams,
+    llm: LLMGateway,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One instruction per (passage, drawn question type), in the output schema of the type's
-    answer format.
+    """One instruction per (passage, question type) of the run plan, in the output schema of the
+    type's answer format.
 
     Returns:
         seed instructions (`InstructionSchema`, round 0) and the call log.
     """
+    types = run_plan.groupby("passage_id", sort=False)["question_type"].agg(list)
     plan = [
         (passage, skill.question_types[type_name])
         for passage in passages.itertuples(index=False)
-        for type_name in weighted_sample(
-            seeded_rng(params.seed, "instructions", passage.passage_id),
-            skill.question_types_for(passage.transformation_agent),
-            {},
-            params.instructions.types_per_passage,
-        )
+        for type_name in types.get(passage.passage_id, [])
     ]
 
     def request(item: tuple[Any, QuestionType]) -> LLMRequest:

@@ -5,9 +5,11 @@ from kedro.pipeline import Node, Pipeline
 from agentinstruct.curation.nodes import check_flow_pairs, judge_flow_pairs, select_flow_pairs
 from agentinstruct.flow.answers import answer_instructions
 from agentinstruct.flow.assembly import assemble_pairs
+from agentinstruct.flow.chunking import chunk_documents
 from agentinstruct.flow.exports import export_pairs
-from agentinstruct.flow.ingestion import chunk_documents, ingest_documents
+from agentinstruct.flow.ingestion import ingest_documents
 from agentinstruct.flow.instructions import generate_seed_instructions
+from agentinstruct.flow.plan import plan_run
 from agentinstruct.flow.refinement import refine_instructions
 from agentinstruct.flow.report import build_run_report
 from agentinstruct.flow.transformation import transform_passages
@@ -24,6 +26,7 @@ REPORTED = [
     "quarantined_documents",
     "document_checks",
     "chunks",
+    "run_plan",
     "transformed_passages",
     "seed_instructions",
     "refined_instructions",
@@ -51,15 +54,22 @@ def _flow() -> Pipeline:
                 tags=["ingestion"],
             ),
             Node(
+                plan_run,
+                inputs=["chunks", "skill", "params:flow"],
+                outputs="run_plan",
+                name="plan_run",
+                tags=["plan"],
+            ),
+            Node(
                 transform_passages,
-                inputs=["chunks", "skill", "params:flow", TEACHER],
+                inputs=["chunks", "run_plan", "skill", "params:flow", TEACHER],
                 outputs=["transformed_passages", "transformation_llm_calls"],
                 name="transform_passages",
                 tags=["transformation"],
             ),
             Node(
                 generate_seed_instructions,
-                inputs=["transformed_passages", "skill", "params:flow", TEACHER],
+                inputs=["transformed_passages", "run_plan", "skill", "params:flow", TEACHER],
                 outputs=["seed_instructions", "instruction_llm_calls"],
                 name="generate_seed_instructions",
                 tags=["instructions"],

@@ -7,11 +7,17 @@ import pandas as pd
 
 from agentinstruct.curation.report import curation_summary
 from agentinstruct.flow.call_log import llm_usage
+from agentinstruct.flow.plan import plan_summary
 from agentinstruct.ids import stable_id
 from agentinstruct.params import FlowParams
 from agentinstruct.skill import Skill
 
 _FAILURE_FIELDS = ["stage", "item_id", "error_type", "error", "attempts"]
+
+
+def _file_of(source_path: str, raw_paths: set[str]) -> str:
+    """The input file of a document: itself, or the table a `<file>#<record id>` row is in."""
+    return source_path if source_path in raw_paths else source_path.rsplit("#", 1)[0]
 
 
 def _documents(
@@ -21,32 +27,49 @@ def _documents(
     pairs: pd.DataFrame,
     kept: pd.DataFrame,
 ) -> list[dict[str, Any]]:
-    """One entry per input file: used (with its pairs, and how many curation kept) or
-    quarantined (with the reason)."""
+    """One entry per input file: used (with its pairs, and how many curation kept), quarantined
+    (with the reason), or a table (with how many rows were used and why the others were not)."""
+    raw = set(raw_paths)
     pairs_per_doc = pairs.groupby("doc_id").size()
     kept_per_doc = kept.groupby("doc_id").size()
-    used = documents.set_index("source_path")
-    reasons = quarantined.set_index("source_path")["reason"]
+    used = documents.assign(file=documents["source_path"].map(lambda p: _file_of(p, raw)))
+    set_aside = quarantined.assign(file=quarantined["source_path"].map(lambda p: _file_of(p, raw)))
+    used_by_file = dict(list(used.groupby("file")))
+    set_aside_by_file = dict(list(set_aside.groupby("file")))
     entries = []
     for path in sorted(raw_paths):
-        if path in used.index:
-            doc_id = used.at[path, "doc_id"]
+        rows = used_by_file.get(path, used.iloc[:0])
+        rejected = set_aside_by_file.get(path, set_aside.iloc[:0])
+        counts = {
+            "pairs": int(sum(pairs_per_doc.get(doc_id, 0) for doc_id in rows["doc_id"])),
+            "kept_pairs": int(sum(kept_per_doc.get(doc_id, 0) for doc_id in rows["doc_id"])),
+        }
+        if path in set(rows["source_path"]):
+            doc = rows.iloc[0]
             entries.append(
                 {
                     "source_path": path,
-                    "doc_id": doc_id,
-                    "encoding": used.at[path, "encoding"],
+                    "doc_id": doc["doc_id"],
+                    "encoding": doc["encoding"],
                     "status": "used",
-                    "pairs": int(pairs_per_doc.get(doc_id, 0)),
-                    "kept_pairs": int(kept_per_doc.get(doc_id, 0)),
+                    **counts,
                 }
             )
+        elif path in set(rejected["source_path"]) or (rows.empty and rejected.empty):
+            reason = rejected.set_index("source_path")["reason"].get(path, "missing")
+            entries.append({"source_path": path, "status": "quarantined", "reason": reason})
         else:
             entries.append(
                 {
                     "source_path": path,
-                    "status": "quarantined",
-                    "reason": reasons.get(path, "missing"),
+                    "status": "table",
+                    "rows": len(rows) + len(rejected),
+                    "rows_used": len(rows),
+                    "rows_quarantined": {
+                        str(reason): int(count)
+                        for reason, count in rejected["reason"].value_counts().items()
+                    },
+                    **counts,
                 }
             )
     return entries
@@ -69,6 +92,7 @@ def build_run_report(
     quarantined_documents: pd.DataFrame,
     document_checks: pd.DataFrame,
     chunks: pd.DataFrame,
+    run_plan: pd.DataFrame,
     transformed_passages: pd.DataFrame,
     seed_instructions: pd.DataFrame,
     refined_instructions: pd.DataFrame,
@@ -94,9 +118,11 @@ def build_run_report(
         "params": params.model_dump(),
         "inputs": {
             "files": len(entries),
-            "documents_used": sum(entry["status"] == "used" for entry in entries),
-            "quarantined": sum(entry["status"] == "quarantined" for entry in entries),
+            "tables": sum(entry["status"] == "table" for entry in entries),
+            "documents_used": len(documents),
+            "quarantined": len(quarantined_documents),
         },
+        "plan": {**plan_summary(run_plan, params), "made_pairs": len(pairs)},
         "stages": {
             "chunks": len(chunks),
             "transformed_passages": len(transformed_passages),

@@ -6,7 +6,7 @@ import pandas as pd
 
 from agentinstruct.flow.steps import LLMSteps
 from agentinstruct.gateway import LLMGateway, LLMRequest
-from agentinstruct.ids import seeded_rng, stable_id, weighted_sample
+from agentinstruct.ids import stable_id
 from agentinstruct.params import FlowParams
 from agentinstruct.schemas.frames import PassageSchema, frame_of
 from agentinstruct.schemas.llm_outputs import TransformedPassage
@@ -29,25 +29,11 @@ def _passage_text(output: TransformedPassage | ApiLibrary) -> str:
     return output.passage if isinstance(output, TransformedPassage) else output.model_dump_json()
 
 
-def plan_transformations(chunks: pd.DataFrame, skill: Skill, params: FlowParams) -> list[tuple]:
-    """(chunk, agent name) pairs from a seeded, weighted draw per chunk."""
-    settings = params.transformation
-    return [
-        (chunk, agent)
-        for chunk in chunks.itertuples(index=False)
-        for agent in weighted_sample(
-            seeded_rng(params.seed, "transformation", chunk.chunk_id),
-            list(skill.transformation_agents),
-            settings.agent_weights,
-            settings.agents_per_chunk,
-        )
-    ]
-
-
 def transform_passages(
-    chunks: pd.DataFrame, skill: Skill, params: FlowParams, llm: LLMGateway
+    chunks: pd.DataFrame, run_plan: pd.DataFrame, skill: Skill, params: FlowParams, llm: LLMGateway
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Rewrite chunks into passages that suit the skill (a debate, a poem, a meeting...).
+    """Rewrite the planned chunks into passages that suit the skill (a debate, a poem, a
+    meeting...), by the agents the plan names.
 
     Agents without an LLM (`identity`) pass the chunk through; a failed rewrite is left out.
 
@@ -55,7 +41,11 @@ def transform_passages(
         passages (`PassageSchema`) and the stage's call log (`CallLogSchema`).
     """
     agents = skill.transformation_agents
-    plan = plan_transformations(chunks, skill, params)
+    by_id = {chunk.chunk_id: chunk for chunk in chunks.itertuples(index=False)}
+    planned = run_plan.drop_duplicates("passage_id")
+    plan = [
+        (by_id[row.chunk_id], row.transformation_agent) for row in planned.itertuples(index=False)
+    ]
 
     def request(item: tuple[Any, str]) -> LLMRequest:
         chunk, agent = item

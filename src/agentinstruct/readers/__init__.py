@@ -1,1 +1,2 @@
-"""Reading raw files into text: readers by file type, and bytes of any encoding."""
+"""Reading raw files into text: readers by file type, tables whose rows are documents, and bytes
+of any encoding."""

@@ -24,16 +24,22 @@ class _Frame(pa.DataFrameModel):
 
 
 class DocumentSchema(_Frame):
-    """A raw document that passed ingestion (decoded, not empty, not oversized)."""
+    """A raw document that passed ingestion (decoded, not empty, not oversized): a file, or a
+    table's row (`source_path` is then `<file>#<record id>`)."""
 
     doc_id: Series[str] = pa.Field(str_matches=ID_PATTERN, unique=True)
     source_path: Series[str]
-    source_format: Series[str] = pa.Field(isin=["text", "html", "pdf", "docx"])
+    source_format: Series[str] = pa.Field(
+        description="the reader: text, html, pdf, docx, or a table's (jsonl, csv, parquet, arrow)"
+    )
     encoding: Series[str] = pa.Field(
         nullable=True, description="what text bytes were read as: utf-8, cp1252, ... (not PDF)"
     )
     title: Series[str] = pa.Field(nullable=True, description="from the file's metadata")
     pages: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1, description="PDF pages")
+    metadata: Series[str] = pa.Field(
+        nullable=True, description="a table row's metadata columns, as a JSON object"
+    )
     n_chars: Series[int] = pa.Field(gt=0)
     text: Series[str] = pa.Field(str_length={"min_value": 1})
 
@@ -59,6 +65,20 @@ class ChunkSchema(_Frame):
     text: Series[str] = pa.Field(str_length={"min_value": 1})
 
 
+class PlanSchema(_Frame):
+    """The run plan: one planned seed instruction (chunk, agent, passage, question type) each,
+    decided before the first LLM call."""
+
+    chunk_id: Series[str] = pa.Field(str_matches=ID_PATTERN)
+    doc_id: Series[str] = pa.Field(str_matches=ID_PATTERN)
+    source_path: Series[str]
+    transformation_agent: Series[str]
+    passage_id: Series[str] = pa.Field(str_matches=ID_PATTERN)
+    question_type: Series[str]
+    instruction_id: Series[str] = pa.Field(str_matches=ID_PATTERN, unique=True)
+    pairs: Series[int] = pa.Field(ge=1, description="the seed and its refined variants")
+
+
 class PassageSchema(_Frame):
     """Stage 1 output: a chunk rewritten by one transformation agent. The chunk's provenance
     (chunk, document, source file, position) is carried forward to every later frame."""
@@ -67,7 +87,7 @@ class PassageSchema(_Frame):
     chunk_id: Series[str] = pa.Field(str_matches=ID_PATTERN)
     doc_id: Series[str] = pa.Field(str_matches=ID_PATTERN)
     source_path: Series[str]
-    source_format: Series[str] = pa.Field(description="text, html, pdf, docx")
+    source_format: Series[str] = pa.Field(description="the reader: text, html, pdf, docx, ...")
     title: Series[str] = pa.Field(nullable=True, description="the document's, from its metadata")
     chunk_index: Series[int] = pa.Field(ge=0)
     transformation_agent: Series[str]

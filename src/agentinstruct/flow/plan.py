@@ -1,0 +1,150 @@
+"""The run plan, decided before the first LLM call: which chunks are rewritten by which agents,
+and which question types are asked about each passage.
+
+Without `plan.target_pairs` every chunk is used, with agents and question types drawn per item
+(seeded, so adding a document never changes the draws of the others). With it, chunks are
+taken in a seeded order spread across documents (each document's first pick, then each one's
+second, ... at most `plan.max_chunks_per_document` each) until the seed instructions planned,
+times the pairs each one makes (itself and its refined variants), reach the target; each
+passage gets the question types used least so far (relative to `instructions.type_weights`),
+so the types come out as even as the agents' suitable types allow.
+"""
+
+import logging
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pandas as pd
+
+from agentinstruct.ids import seeded_rng, stable_id, weighted_sample
+from agentinstruct.params import FlowParams
+from agentinstruct.schemas.frames import PlanSchema, frame_of
+from agentinstruct.skill import Skill
+
+logger = logging.getLogger(__name__)
+
+
+def pairs_per_seed_instruction(params: FlowParams) -> int:
+    """A seed instruction and its refined variants: each round refines the previous round's."""
+    settings = params.refinement
+    return sum(settings.goals_per_instruction**r for r in range(settings.rounds + 1))
+
+
+def _agents(chunk: Any, skill: Skill, params: FlowParams) -> list[str]:
+    return weighted_sample(
+        seeded_rng(params.seed, "transformation", chunk.chunk_id),
+        list(skill.transformation_agents),
+        params.transformation.agent_weights,
+        params.transformation.agents_per_chunk,
+    )
+
+
+def _drawn_types(passage_id: str, allowed: list[str], params: FlowParams) -> list[str]:
+    return weighted_sample(
+        seeded_rng(params.seed, "instructions", passage_id),
+        allowed,
+        params.instructions.type_weights,
+        params.instructions.types_per_passage,
+    )
+
+
+def _least_used_types(
+    passage_id: str, allowed: list[str], count: int, used: Counter, params: FlowParams
+) -> list[str]:
+    """The `count` suitable types furthest below their share; ties broken by a seeded shuffle."""
+    weights = params.instructions.type_weights
+    candidates = [name for name in allowed if weights.get(name, 1.0) > 0]
+    seeded_rng(params.seed, "instructions", passage_id).shuffle(candidates)
+    candidates.sort(key=lambda name: (used[name] + 1) / weights.get(name, 1.0))
+    return candidates[:count]
+
+
+def chunk_order(chunks: pd.DataFrame, params: FlowParams) -> Iterator[Any]:
+    """Chunks in a seeded order spread across documents, at most `max_chunks_per_document`
+    from each. A chunk's place depends only on its own and its document's id."""
+    cap = params.plan.max_chunks_per_document
+    keyed = [
+        (stable_id(params.seed, "plan", c.doc_id), stable_id(params.seed, "plan", c.chunk_id), c)
+        for c in chunks.itertuples(index=False)
+    ]
+    keyed.sort(key=lambda item: (item[0], item[1]))
+    ranked, rank, previous = [], 0, None
+    for doc_key, chunk_key, chunk in keyed:
+        rank = rank + 1 if doc_key == previous else 0
+        previous = doc_key
+        if cap is None or rank < cap:
+            ranked.append((rank, doc_key, chunk_key, chunk))
+    ranked.sort(key=lambda item: item[:3])
+    return (chunk for *_, chunk in ranked)
+
+
+def _row(chunk: Any, agent: str, question_type: str, pairs: int) -> dict[str, Any]:
+    passage_id = stable_id(chunk.chunk_id, agent)
+    return {
+        "chunk_id": chunk.chunk_id,
+        "doc_id": chunk.doc_id,
+        "source_path": chunk.source_path,
+        "transformation_agent": agent,
+        "passage_id": passage_id,
+        "question_type": question_type,
+        "instruction_id": stable_id(passage_id, question_type),
+        "pairs": pairs,
+    }
+
+
+def plan_run(chunks: pd.DataFrame, skill: Skill, params: FlowParams) -> pd.DataFrame:
+    """One row per planned seed instruction (chunk, agent, passage, question type) and the pairs
+    it is to make.
+
+    Returns:
+        `PlanSchema` frame.
+    """
+    pairs = pairs_per_seed_instruction(params)
+    target = params.plan.target_pairs
+    rows: list[dict[str, Any]] = []
+    if target is None:
+        for chunk in chunks.itertuples(index=False):
+            for agent in _agents(chunk, skill, params):
+                allowed = skill.question_types_for(agent)
+                for name in _drawn_types(stable_id(chunk.chunk_id, agent), allowed, params):
+                    rows.append(_row(chunk, agent, name, pairs))
+    else:
+        wanted = max(1, round(target / pairs))
+        used: Counter = Counter()
+        for chunk in chunk_order(chunks, params):
+            for agent in _agents(chunk, skill, params):
+                count = min(params.instructions.types_per_passage, wanted - len(rows))
+                passage_id = stable_id(chunk.chunk_id, agent)
+                allowed = skill.question_types_for(agent)
+                for name in _least_used_types(passage_id, allowed, count, used, params):
+                    used[name] += 1
+                    rows.append(_row(chunk, agent, name, pairs))
+            if len(rows) >= wanted:
+                break
+        if len(rows) < wanted:
+            logger.warning(
+                "Run plan: the corpus allows %d of the %d seed instructions that target_pairs=%d"
+                " needs (add documents, or raise max_chunks_per_document or types_per_passage)",
+                len(rows),
+                wanted,
+                target,
+            )
+    plan = frame_of(PlanSchema, rows)
+    logger.info("Run plan: %s", plan_summary(plan, params))
+    return plan
+
+
+def plan_summary(plan: pd.DataFrame, params: FlowParams) -> dict[str, Any]:
+    """What the run will make, for the log and the run report."""
+    return {
+        "target_pairs": params.plan.target_pairs,
+        "documents": int(plan["doc_id"].nunique()),
+        "chunks": int(plan["chunk_id"].nunique()),
+        "passages": int(plan["passage_id"].nunique()),
+        "seed_instructions": len(plan),
+        "pairs": int(plan["pairs"].sum()),
+        "question_types": {
+            str(name): int(count) for name, count in plan["question_type"].value_counts().items()
+        },
+    }
