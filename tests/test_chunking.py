@@ -54,3 +54,11 @@ def test_a_20_mb_markdown_book_is_chunked_whole(tmp_path: Path) -> None:
         characters += len(chunk)
     assert count > 20_000
     assert characters >= len(text) * 0.95  # only the blank lines between blocks are left out
+
+
+def test_a_heading_is_not_left_alone_before_a_long_block() -> None:
+    code = "```sh\n" + "\n".join(f"echo line {n}" for n in range(200)) + "\n```"
+    chunks = list(split_text(f"# Setup\n\n{code}", 300))
+    assert chunks[0].startswith("# Setup\n\n```sh\necho line 0")
+    assert all(len(chunk) <= 300 for chunk in chunks)
+    assert not any(chunk.startswith("#") and "\n" not in chunk for chunk in chunks)

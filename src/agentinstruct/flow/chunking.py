@@ -126,7 +126,10 @@ def split_text(text: str, chunk_chars: int) -> Iterator[str]:
         if starts_section and size >= chunk_chars // 2:
             yield "\n\n".join(part.text for part in current)
             current, size = [], 0
-        for text_piece in _pieces(block, chunk_chars):
+        # a block after a heading is cut to fit beside it, so the heading is not left alone
+        heading = len(current[-1].text) + 2 if current and current[-1].kind == "heading" else 0
+        room = chunk_chars - heading if heading <= chunk_chars // 2 else chunk_chars
+        for text_piece in _pieces(block, room):
             piece = Block(block.kind, text_piece)
             if current and size + 2 + len(piece.text) > chunk_chars:
                 headings = []  # a heading at the end moves on with what it heads
