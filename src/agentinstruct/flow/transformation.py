@@ -41,8 +41,9 @@ def transform_passages(
         passages (`PassageSchema`) and the stage's call log (`CallLogSchema`).
     """
     agents = skill.transformation_agents
-    by_id = {chunk.chunk_id: chunk for chunk in chunks.itertuples(index=False)}
     planned = run_plan.drop_duplicates("passage_id")
+    used = chunks[chunks["chunk_id"].isin(planned["chunk_id"])]  # a sampled plan uses few
+    by_id = {chunk.chunk_id: chunk for chunk in used.itertuples(index=False)}
     plan = [
         (by_id[row.chunk_id], row.transformation_agent) for row in planned.itertuples(index=False)
     ]
