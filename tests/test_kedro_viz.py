@@ -13,6 +13,8 @@ pytestmark = pytest.mark.skipif(
 )
 STAGE_NODES = {
     "ingest_documents",
+    "partition_documents",
+    "pick_partition",
     "chunk_documents",
     "plan_run",
     "transform_passages",
@@ -22,6 +24,8 @@ STAGE_NODES = {
     "assemble_pairs",
     "check_pairs",
     "judge_pairs",
+    "mark_partition_done",
+    "gather_pairs",
     "select_pairs",
     "export_pairs",
     "build_run_report",

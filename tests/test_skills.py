@@ -133,4 +133,4 @@ def test_a_new_skill_needs_only_config_prompts_and_seeds(project, fake_teacher):
     assert set(pairs["skill"]) == {"toy"}
     assert set(pairs["question_type"]) == {"colour", "size"}
     assert pairs["messages"].str.contains("Quiz time!").all()  # the skill's own template
-    assert (project / "data/02_intermediate/toy/documents.parquet").exists()
+    assert (project / "data/02_intermediate/toy/partitions/whole/documents.parquet").exists()

@@ -12,6 +12,8 @@ from typing import Any
 
 import pandas as pd
 
+from agentinstruct.run_outputs import run_frame
+
 LINEAGE_DATASETS = (
     "pairs_parquet",
     "refined_instructions",
@@ -61,8 +63,14 @@ def lineage(
 
 
 def lineage_frames(catalog: Any, skill: str) -> list[pd.DataFrame]:
-    """The datasets `lineage` walks, in its argument order, loaded once (latest versions)."""
-    return [catalog.load(f"{skill}.{name}") for name in LINEAGE_DATASETS]
+    """The datasets `lineage` walks, in its argument order, loaded once: the pairs' latest
+    version, and every partition of the last run of the others."""
+    return [
+        catalog.load(f"{skill}.{name}")
+        if name == "pairs_parquet"
+        else run_frame(catalog, skill, name)
+        for name in LINEAGE_DATASETS
+    ]
 
 
 def lineage_from_catalog(

@@ -190,12 +190,24 @@ class PlanParams(_Params):
     )
 
 
+class PartitionParams(_Params):
+    """How a corpus is split so that memory depends on the partition, not the corpus."""
+
+    documents_per_partition: int | None = Field(
+        default=1000,
+        ge=1,
+        description="at most about this many documents a partition (the count of partitions is"
+        " a power of two); null: one partition",
+    )
+
+
 class FlowParams(_Params):
     """All knobs of one flow run; the same params and inputs give the same dataset."""
 
     seed: int = 42
     ingestion: IngestionParams = IngestionParams()
     chunking: ChunkingParams = ChunkingParams()
+    partitions: PartitionParams = PartitionParams()
     plan: PlanParams = PlanParams()
     transformation: TransformationParams = TransformationParams()
     instructions: InstructionParams = InstructionParams()

@@ -14,7 +14,6 @@ from agentinstruct.curation.checks import check_documents, check_pairs, collect_
 from agentinstruct.curation.contamination import BenchmarkIndex
 from agentinstruct.curation.judge import judge_pairs
 from agentinstruct.curation.rules import CurationRules
-from agentinstruct.curation.selection import select_pairs
 from agentinstruct.gateway import LLMGateway
 from agentinstruct.params import CurationParams, FlowParams
 from agentinstruct.skill import Skill, template
@@ -50,13 +49,6 @@ def judge_flow_pairs(
     """Judged pairs (`ScoredPairSchema`) and the judge's call log."""
     render = partial(skill.render, "judge")
     return judge_pairs(checked, render, CurationRules.model_validate(rules), params.curation, llm)
-
-
-def select_flow_pairs(
-    judged: pd.DataFrame, params: FlowParams
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Kept (`CuratedPairSchema`) and rejected pairs (`RejectedPairSchema`)."""
-    return select_pairs(judged, params.curation)
 
 
 def check_external_pairs(

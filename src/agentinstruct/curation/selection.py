@@ -27,7 +27,11 @@ def select_pairs(judged: pd.DataFrame, params: CurationParams) -> tuple[pd.DataF
         kept pairs (`reasons` "[]") and rejected pairs (with their reasons), in input order.
     """
     frame = judged.reset_index(drop=True).copy()
-    records = frame.to_dict("records")
+    # only what the choice reads: rows of every column would hold each pair's text twice
+    decided = ["pair_id", "passage_id", "messages", "reasons", "verification", "duplicate_of"]
+    judged_columns = [f"judge_{name}" for name in (*RANKING_DIMENSIONS, *params.judge.min_scores)]
+    columns = [c for c in dict.fromkeys(decided + judged_columns) if c in frame.columns]
+    records = frame[columns].to_dict("records")
     reasons = [set(json.loads(pair["reasons"])) for pair in records]
     thresholds = params.judge.min_scores if params.judge.enabled else {}
     for pair, found in zip(records, reasons, strict=True):

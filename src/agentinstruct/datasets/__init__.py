@@ -1,10 +1,17 @@
 """Custom Kedro datasets: raw bytes for ingestion, skills (taxonomy + prompts) as data, and
-JSON Lines exactly as fine-tuning stacks read them, and folders of tables (evaluation sets,
-chat data made elsewhere)."""
+JSON Lines exactly as fine-tuning stacks read them, folders of tables (evaluation sets, chat
+data made elsewhere), and the markers of finished partitions."""
 
 from agentinstruct.datasets.bytes_dataset import BytesDataset
 from agentinstruct.datasets.jsonlines_dataset import JSONLinesDataset
+from agentinstruct.datasets.marker_dataset import MarkerDataset
 from agentinstruct.datasets.skill_dataset import SkillDataset
 from agentinstruct.datasets.table_folder_dataset import TableFolderDataset
 
-__all__ = ["BytesDataset", "JSONLinesDataset", "SkillDataset", "TableFolderDataset"]
+__all__ = [
+    "BytesDataset",
+    "JSONLinesDataset",
+    "MarkerDataset",
+    "SkillDataset",
+    "TableFolderDataset",
+]

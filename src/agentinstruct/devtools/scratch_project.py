@@ -3,6 +3,8 @@
 import shutil
 from pathlib import Path
 
+import yaml
+
 
 def scratch_project(source: Path, destination: Path) -> Path:
     """conf/ (without conf/local), pyproject.toml and .telemetry of `source` in `destination`."""
@@ -12,3 +14,25 @@ def scratch_project(source: Path, destination: Path) -> Path:
     for name in ("pyproject.toml", ".telemetry"):
         shutil.copy(source / name, destination / name)
     return destination
+
+
+def point_at_server(project: Path, base_url: str, **teacher: object) -> None:
+    """The teacher and the judge of `project` on an OpenAI-compatible server (the fake one in
+    tests and benchmarks), through conf/local; `teacher` overrides catalog settings of both."""
+    base = yaml.safe_load((project / "conf/base/catalog_llm.yml").read_text())
+    local = {}
+    for name in ("teacher_llm", "judge_llm"):
+        entry = dict(base[name])
+        entry.update(
+            model="openai/fake-teacher",
+            credentials="fake_server",
+            progress=False,
+            input_cost_per_token=1e-7,
+            output_cost_per_token=4e-7,
+            **teacher,
+        )
+        local[name] = entry
+    (project / "conf/local/catalog_llm.yml").write_text(yaml.safe_dump(local))
+    (project / "conf/local/credentials.yml").write_text(
+        yaml.safe_dump({"fake_server": {"api_key": "sk-fake", "api_base": base_url}})
+    )

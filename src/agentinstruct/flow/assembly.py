@@ -9,12 +9,12 @@ from agentinstruct.schemas.frames import PairSchema, frame_of
 from agentinstruct.skill import Skill
 
 
-def assemble_pairs(answered_tasks: pd.DataFrame, skill: Skill) -> tuple[pd.DataFrame, pd.DataFrame]:
+def assemble_pairs(answered_tasks: pd.DataFrame, skill: Skill) -> pd.DataFrame:
     """Each answered task as a pair (its provenance came along from the chunk); its messages
     are the system prompt (with the tools, if any) followed by the task's turns.
 
     Returns:
-        the same `PairSchema` frame twice: for the JSONL and the Parquet dataset.
+        `PairSchema` frame.
     """
     rows = [
         {
@@ -29,5 +29,4 @@ def assemble_pairs(answered_tasks: pd.DataFrame, skill: Skill) -> tuple[pd.DataF
         }
         for task in answered_tasks.itertuples(index=False)
     ]
-    pairs = frame_of(PairSchema, rows)
-    return pairs, pairs
+    return frame_of(PairSchema, rows)

@@ -2,147 +2,218 @@
 
 from kedro.pipeline import Node, Pipeline
 
-from agentinstruct.curation.nodes import check_flow_pairs, judge_flow_pairs, select_flow_pairs
+from agentinstruct.curation.nodes import check_flow_pairs, judge_flow_pairs
 from agentinstruct.flow.answers import answer_instructions
 from agentinstruct.flow.assembly import assemble_pairs
 from agentinstruct.flow.chunking import chunk_documents
 from agentinstruct.flow.exports import export_pairs
+from agentinstruct.flow.gather import (
+    GATHERED_FOR_REPORT,
+    build_partitioned_report,
+    gather_call_logs,
+    gather_pairs,
+    select_partitioned_pairs,
+)
 from agentinstruct.flow.ingestion import ingest_documents
 from agentinstruct.flow.instructions import generate_seed_instructions
-from agentinstruct.flow.plan import plan_run
+from agentinstruct.flow.partitions import (
+    mark_partition_done,
+    partition_documents,
+    pick_partition,
+    plan_partition,
+)
 from agentinstruct.flow.refinement import refine_instructions
-from agentinstruct.flow.report import build_run_report
 from agentinstruct.flow.transformation import transform_passages
 
 TEACHER = "teacher_llm"
 JUDGE = "judge_llm"
 # Shared by every skill (and the standalone curation pipeline), so outside the namespaces.
+PARTITION = "params:partition"
 SHARED_INPUTS = {TEACHER, JUDGE, "eval_sets", "curation_rules"}
-# What the run report counts, by dataset name (also its parameter names).
 STAGE_CALL_LOGS = ["transformation", "instruction", "refinement", "answer", "judge"]
-REPORTED = [
-    "raw_documents",
-    "documents",
-    "quarantined_documents",
-    "document_checks",
-    "chunks",
-    "run_plan",
-    "transformed_passages",
-    "seed_instructions",
-    "refined_instructions",
-    "curated_pairs",
-    "rejected_pairs",
-    *(f"{stage}_llm_calls" for stage in STAGE_CALL_LOGS),
-]
+# Tags of the three steps of a partitioned run (see flow/partitions.py): the corpus once, then
+# each partition in a session of its own, then the gather.
+CORPUS, PARTITION_TAG, GATHER = "corpus", "partition", "gather"
+# The gather's nodes read every partition's outputs through `<name>_partitions` views, which
+# Kedro cannot see are the partition stages' outputs; this marker, written last by a
+# partition's session, orders them after those stages when one session runs everything.
+DONE = "partition_done"
+
+
+def _corpus() -> list[Node]:
+    return [
+        Node(
+            ingest_documents,
+            inputs=["raw_documents", "params:flow"],
+            outputs=["ingested_documents", "quarantined_documents"],
+            name="ingest_documents",
+            tags=["ingestion", CORPUS],
+        ),
+        Node(
+            partition_documents,
+            inputs=["ingested_documents", "params:flow"],
+            outputs=["document_partitions", "partition_index"],
+            name="partition_documents",
+            tags=["ingestion", CORPUS],
+        ),
+    ]
+
+
+def _partition() -> list[Node]:
+    nodes = [
+        Node(
+            pick_partition,
+            inputs=["document_partitions", "partition_index", PARTITION],
+            outputs="documents",
+            name="pick_partition",
+            tags=["ingestion"],
+        ),
+        Node(
+            chunk_documents,
+            inputs=["documents", "params:flow"],
+            outputs="chunks",
+            name="chunk_documents",
+            tags=["ingestion"],
+        ),
+        Node(
+            plan_partition,
+            inputs=["chunks", "skill", "params:flow", "partition_index", PARTITION],
+            outputs="run_plan",
+            name="plan_run",
+            tags=["plan"],
+        ),
+        Node(
+            transform_passages,
+            inputs=["chunks", "run_plan", "skill", "params:flow", TEACHER],
+            outputs=["transformed_passages", "transformation_llm_calls"],
+            name="transform_passages",
+            tags=["transformation"],
+        ),
+        Node(
+            generate_seed_instructions,
+            inputs=["transformed_passages", "run_plan", "skill", "params:flow", TEACHER],
+            outputs=["seed_instructions", "instruction_llm_calls"],
+            name="generate_seed_instructions",
+            tags=["instructions"],
+        ),
+        Node(
+            refine_instructions,
+            inputs=["seed_instructions", "skill", "params:flow", TEACHER],
+            outputs=["refined_instructions", "refinement_llm_calls"],
+            name="refine_instructions",
+            tags=["refinement"],
+        ),
+        Node(
+            answer_instructions,
+            inputs=["seed_instructions", "refined_instructions", "skill", "params:flow", TEACHER],
+            outputs=["answered_tasks", "answer_llm_calls"],
+            name="answer_instructions",
+            tags=["answers"],
+        ),
+        Node(
+            assemble_pairs,
+            inputs=["answered_tasks", "skill"],
+            outputs="pairs",
+            name="assemble_pairs",
+            tags=["assembly"],
+        ),
+        # The checks and the judge look at one pair at a time, so they run with its partition;
+        # deduplication needs every pair and runs in the gather (select_pairs).
+        Node(
+            check_flow_pairs,
+            inputs=["pairs", "documents", "eval_sets", "curation_rules", "params:flow"],
+            outputs=["checked_pairs", "document_checks"],
+            name="check_pairs",
+            tags=["curation"],
+        ),
+        Node(
+            judge_flow_pairs,
+            inputs=["checked_pairs", "skill", "curation_rules", "params:flow", JUDGE],
+            outputs=["judged_pairs", "judge_llm_calls"],
+            name="judge_pairs",
+            tags=["curation"],
+        ),
+        Node(
+            mark_partition_done,
+            inputs=[
+                "judged_pairs",
+                "judge_llm_calls",
+                "partition_index",
+                PARTITION,
+                "params:flow",
+                "skill",
+            ],
+            outputs="partition_done",
+            name="mark_partition_done",
+            tags=["curation"],
+        ),
+    ]
+    return [node.tag(PARTITION_TAG) for node in nodes]
+
+
+def _gathered(name: str) -> str:
+    return f"{name}_partitions"
+
+
+def _gather() -> list[Node]:
+    return [
+        Node(
+            gather_pairs,
+            inputs=[_gathered("pairs"), "partition_index", PARTITION, DONE],
+            outputs=["pairs_jsonl", "pairs_parquet"],
+            name="gather_pairs",
+            tags=["assembly", GATHER],
+        ),
+        Node(
+            gather_call_logs,
+            inputs={
+                "partition_index": "partition_index",
+                "partition": PARTITION,
+                "partition_done": DONE,
+                **{stage: _gathered(f"{stage}_llm_calls") for stage in STAGE_CALL_LOGS},
+            },
+            outputs="llm_calls",
+            name="gather_call_logs",
+            tags=["reporting", GATHER],
+        ),
+        Node(
+            select_partitioned_pairs,
+            inputs=[_gathered("judged_pairs"), "partition_index", PARTITION, DONE, "params:flow"],
+            outputs=["curated_pairs", "rejected_pairs"],
+            name="select_pairs",
+            tags=["curation", GATHER],
+        ),
+        Node(
+            export_pairs,
+            inputs="curated_pairs",
+            outputs=["orca_messages", "openai_chat", "sharegpt", "hf_parquet"],
+            name="export_pairs",
+            tags=["exports", GATHER],
+        ),
+        Node(
+            build_partitioned_report,
+            inputs={
+                "raw_documents": "raw_documents",
+                "quarantined_documents": "quarantined_documents",
+                "partition_index": "partition_index",
+                "partition": PARTITION,
+                "partition_done": DONE,
+                **{name: _gathered(name) for name in GATHERED_FOR_REPORT},
+                "curated_pairs": "curated_pairs",
+                "rejected_pairs": "rejected_pairs",
+                "llm_calls": "llm_calls",
+                "skill": "skill",
+                "params": "params:flow",
+            },
+            outputs="run_report",
+            name="build_run_report",
+            tags=["reporting", GATHER],
+        ),
+    ]
 
 
 def _flow() -> Pipeline:
-    return Pipeline(
-        [
-            Node(
-                ingest_documents,
-                inputs=["raw_documents", "params:flow"],
-                outputs=["documents", "quarantined_documents"],
-                name="ingest_documents",
-                tags=["ingestion"],
-            ),
-            Node(
-                chunk_documents,
-                inputs=["documents", "params:flow"],
-                outputs="chunks",
-                name="chunk_documents",
-                tags=["ingestion"],
-            ),
-            Node(
-                plan_run,
-                inputs=["chunks", "skill", "params:flow"],
-                outputs="run_plan",
-                name="plan_run",
-                tags=["plan"],
-            ),
-            Node(
-                transform_passages,
-                inputs=["chunks", "run_plan", "skill", "params:flow", TEACHER],
-                outputs=["transformed_passages", "transformation_llm_calls"],
-                name="transform_passages",
-                tags=["transformation"],
-            ),
-            Node(
-                generate_seed_instructions,
-                inputs=["transformed_passages", "run_plan", "skill", "params:flow", TEACHER],
-                outputs=["seed_instructions", "instruction_llm_calls"],
-                name="generate_seed_instructions",
-                tags=["instructions"],
-            ),
-            Node(
-                refine_instructions,
-                inputs=["seed_instructions", "skill", "params:flow", TEACHER],
-                outputs=["refined_instructions", "refinement_llm_calls"],
-                name="refine_instructions",
-                tags=["refinement"],
-            ),
-            Node(
-                answer_instructions,
-                inputs=[
-                    "seed_instructions",
-                    "refined_instructions",
-                    "skill",
-                    "params:flow",
-                    TEACHER,
-                ],
-                outputs=["answered_tasks", "answer_llm_calls"],
-                name="answer_instructions",
-                tags=["answers"],
-            ),
-            Node(
-                assemble_pairs,
-                inputs=["answered_tasks", "skill"],
-                outputs=["pairs_jsonl", "pairs_parquet"],
-                name="assemble_pairs",
-                tags=["assembly"],
-            ),
-            Node(
-                check_flow_pairs,
-                inputs=["pairs_parquet", "documents", "eval_sets", "curation_rules", "params:flow"],
-                outputs=["checked_pairs", "document_checks"],
-                name="check_pairs",
-                tags=["curation"],
-            ),
-            Node(
-                judge_flow_pairs,
-                inputs=["checked_pairs", "skill", "curation_rules", "params:flow", JUDGE],
-                outputs=["judged_pairs", "judge_llm_calls"],
-                name="judge_pairs",
-                tags=["curation"],
-            ),
-            Node(
-                select_flow_pairs,
-                inputs=["judged_pairs", "params:flow"],
-                outputs=["curated_pairs", "rejected_pairs"],
-                name="select_pairs",
-                tags=["curation"],
-            ),
-            Node(
-                export_pairs,
-                inputs="curated_pairs",
-                outputs=["orca_messages", "openai_chat", "sharegpt", "hf_parquet"],
-                name="export_pairs",
-                tags=["exports"],
-            ),
-            Node(
-                build_run_report,
-                inputs={
-                    **{name: name for name in REPORTED},
-                    "pairs": "pairs_parquet",
-                    "skill": "skill",
-                    "params": "params:flow",
-                },
-                outputs="run_report",
-                name="build_run_report",
-                tags=["reporting"],
-            ),
-        ]
-    )
+    return Pipeline([*_corpus(), *_partition(), *_gather()])
 
 
 def create_flow_pipeline(skill: str) -> Pipeline:
@@ -155,5 +226,5 @@ def create_flow_pipeline(skill: str) -> Pipeline:
         _flow(),
         namespace=skill,
         inputs=SHARED_INPUTS,
-        parameters={"params:flow": f"params:{skill}"},
+        parameters={"params:flow": f"params:{skill}", PARTITION: PARTITION},
     )

@@ -91,21 +91,22 @@ def build_run_report(
     documents: pd.DataFrame,
     quarantined_documents: pd.DataFrame,
     document_checks: pd.DataFrame,
-    chunks: pd.DataFrame,
+    chunks: int,
     run_plan: pd.DataFrame,
-    transformed_passages: pd.DataFrame,
-    seed_instructions: pd.DataFrame,
-    refined_instructions: pd.DataFrame,
+    transformed_passages: int,
+    seed_instructions: int,
+    refined_instructions: int,
     pairs: pd.DataFrame,
     curated_pairs: pd.DataFrame,
     rejected_pairs: pd.DataFrame,
+    llm_calls: pd.DataFrame,
     skill: Skill,
     params: FlowParams,
-    **llm_calls: pd.DataFrame,
 ) -> dict[str, Any]:
     """Counts per stage and per type, what curation kept and why it rejected the rest, LLM usage
-    per stage (`llm_calls`: each stage's call log), failures, and every input's fate."""
-    calls = pd.concat(list(llm_calls.values()), ignore_index=True)
+    per stage (`llm_calls`: every call of the run), failures, and every input's fate. The
+    intermediate stages come as row counts: the report needs nothing else of them."""
+    calls = llm_calls
     failures = calls[calls["status"] == "failed"][_FAILURE_FIELDS]
     entries = _documents(
         list(raw_documents), documents, quarantined_documents, pairs, curated_pairs
@@ -124,10 +125,10 @@ def build_run_report(
         },
         "plan": {**plan_summary(run_plan, params), "made_pairs": len(pairs)},
         "stages": {
-            "chunks": len(chunks),
-            "transformed_passages": len(transformed_passages),
-            "seed_instructions": len(seed_instructions),
-            "refined_instructions": len(refined_instructions),
+            "chunks": chunks,
+            "transformed_passages": transformed_passages,
+            "seed_instructions": seed_instructions,
+            "refined_instructions": refined_instructions,
             "pairs": len(pairs),
             "curated_pairs": len(curated_pairs),
             "rejected_pairs": len(rejected_pairs),

@@ -1,5 +1,8 @@
 """Persistent response cache: re-runs are reproducible and free, and safe to delete.
 
+Two backends with the same entries: SQLite (here; a file, the default) and PostgreSQL (a server
+that every worker of a cluster shares, `postgres_cache.py`); `stores.open_cache` picks one.
+
 SQLite in WAL mode with one transaction per entry: an entry is written as soon as its call
 completes, concurrent writers serialise, and a crash can lose at most the call in flight, never
 leave a torn entry.
@@ -13,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
 
 @dataclass(frozen=True)
 class CachedResponse:
@@ -23,6 +28,19 @@ class CachedResponse:
     completion_tokens: int
     error_type: str | None = None
     error: str | None = None
+
+
+def entry_row(key: str, model: str, response: CachedResponse) -> tuple:
+    """One entry as the row both backends store: key, model, then the response's fields."""
+    return (
+        key,
+        model,
+        response.content,
+        response.prompt_tokens,
+        response.completion_tokens,
+        response.error_type,
+        response.error,
+    )
 
 
 def cache_key(
@@ -77,15 +95,7 @@ class ResponseCache:
             self._connection.execute(
                 "INSERT OR REPLACE INTO responses (key, model, content, prompt_tokens,"
                 " completion_tokens, error_type, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    key,
-                    model,
-                    response.content,
-                    response.prompt_tokens,
-                    response.completion_tokens,
-                    response.error_type,
-                    response.error,
-                ),
+                entry_row(key, model, response),
             )
 
     def __len__(self) -> int:

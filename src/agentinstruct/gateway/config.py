@@ -1,5 +1,6 @@
 """What a gateway needs to know about its model: typed, validated once, shown without secrets."""
 
+import math
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
@@ -16,6 +17,18 @@ class GenerationParams(BaseModel):
     seed: int | None = 42
 
 
+class Deployment(BaseModel):
+    """One endpoint serving the teacher's model: a vLLM server, an API key, a region."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(description="LiteLLM model name of this endpoint, e.g. hosted_vllm/llama")
+    credentials: str | None = Field(
+        default=None, description="its entry inside the teacher's credentials (api_key, api_base)"
+    )
+    weight: float = Field(default=1.0, gt=0, description="its share of the calls")
+
+
 class GatewayConfig(BaseModel):
     """One model endpoint and how to call it."""
 
@@ -23,6 +36,11 @@ class GatewayConfig(BaseModel):
 
     model: str = Field(description="LiteLLM model name, e.g. local/smollm2-135m-instruct")
     mode: Literal["json_schema", "tools", "json", "md_json"] = "json_schema"
+    deployments: list[Deployment] = Field(
+        default_factory=list,
+        description="several endpoints serving `model`, balanced by LiteLLM's Router; `model` is"
+        " then the fleet's name (and part of the cache key)",
+    )
     generation: GenerationParams = GenerationParams()
     concurrency: int = Field(
         default=8, gt=0, description="most requests in flight; halved on each 429, then regrown"
@@ -53,6 +71,28 @@ class GatewayConfig(BaseModel):
         " repeats them without calls; false retries them. Transport errors are never cached",
     )
     progress: bool = True
+    shared_by: int = Field(
+        default=1,
+        ge=1,
+        description="processes calling the same endpoints at once (a partitioned run on a"
+        " cluster sets it): each takes its share of concurrency and rate limits",
+    )
+
+    def share(self, parts: int) -> "GatewayConfig":
+        """This config for one of `parts` processes: its part of the concurrency and limits."""
+        if parts == 1:
+            return self
+
+        def part(limit: float | None) -> float | None:
+            return None if limit is None else limit / parts
+
+        return self.model_copy(
+            update={
+                "concurrency": math.ceil(self.concurrency / parts),
+                "requests_per_minute": part(self.requests_per_minute),
+                "tokens_per_minute": part(self.tokens_per_minute),
+            }
+        )
 
 
 class Credentials(BaseModel):

@@ -4,8 +4,10 @@ from typing import Any
 
 from agentinstruct.datasets.read_only import ReadOnlyDataset
 from agentinstruct.gateway.config import Credentials, GatewayConfig
+from agentinstruct.gateway.fleet import fleet_credentials
 from agentinstruct.gateway.gateway import LLMGateway
 from agentinstruct.gateway.pool import open_gateway
+from agentinstruct.gateway.postgres_cache import is_postgres, without_password
 
 
 class LLMGatewayDataset(ReadOnlyDataset[LLMGateway]):
@@ -16,10 +18,22 @@ class LLMGatewayDataset(ReadOnlyDataset[LLMGateway]):
         teacher_llm:
           type: agentinstruct.gateway.dataset.LLMGatewayDataset
           model: openai/gpt-4o-mini
-          filepath: data/llm_cache/responses.sqlite   # the response cache
+          filepath: data/llm_cache/responses.sqlite   # the response cache, or
+          # postgresql://user@host:5432/db to share it (password: PGPASSWORD or ~/.pgpass)
           credentials: openai      # api_key / api_base / api_version
           generation: {temperature: 0.7, max_tokens: 1024, seed: 42}
           concurrency: 32
+
+    Several endpoints serving one model (LiteLLM's Router balances them; `model` names the
+    fleet, `credentials` then holds one entry per deployment)::
+
+        teacher_llm:
+          type: agentinstruct.gateway.dataset.LLMGatewayDataset
+          model: llama-3.1-70b
+          credentials: vllm_fleet     # {node1: {api_base: ...}, node2: {api_base: ...}}
+          deployments:
+            - {model: hosted_vllm/meta-llama/Llama-3.1-70B-Instruct, credentials: node1}
+            - {model: hosted_vllm/meta-llama/Llama-3.1-70B-Instruct, credentials: node2}
     """
 
     def __init__(
@@ -30,9 +44,14 @@ class LLMGatewayDataset(ReadOnlyDataset[LLMGateway]):
         metadata: dict[str, Any] | None = None,
         **config: Any,
     ) -> None:
-        """`filepath` is the response cache (named so Kedro resolves it against the project)."""
+        """`filepath` is the response cache (named so Kedro resolves it against the project): a
+        SQLite file, or a `postgresql://` server that every worker of a cluster shares."""
         self._config = GatewayConfig(model=model, cache_path=filepath, **config)
-        self._credentials = Credentials(**(credentials or {}))
+        self._credentials = (
+            fleet_credentials(self._config, credentials)
+            if self._config.deployments
+            else Credentials(**(credentials or {}))
+        )
         self.metadata = metadata
         self._gateway: LLMGateway | None = None
 
@@ -44,4 +63,7 @@ class LLMGatewayDataset(ReadOnlyDataset[LLMGateway]):
 
     def _describe(self) -> dict[str, Any]:
         # Credentials are left out on purpose: _describe ends up in logs and in Kedro-Viz.
-        return self._config.model_dump(mode="json")
+        described = self._config.model_dump(mode="json")
+        if is_postgres(self._config.cache_path):
+            described["cache_path"] = without_password(self._config.cache_path)
+        return described

@@ -7,7 +7,7 @@ that still fails after its retries comes back as a failure record, never as a cr
 import asyncio
 import contextvars
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +17,7 @@ import litellm
 from pydantic import BaseModel
 from tqdm.auto import tqdm
 
-from agentinstruct.gateway.cache import CachedResponse, ResponseCache, cache_key
+from agentinstruct.gateway.cache import CachedResponse, cache_key
 from agentinstruct.gateway.config import Credentials, GatewayConfig
 from agentinstruct.gateway.errors import (
     MAX_BACKOFF_S,
@@ -28,10 +28,12 @@ from agentinstruct.gateway.errors import (
     retry_after_s,
     transport_cause,
 )
+from agentinstruct.gateway.fleet import build_router
 from agentinstruct.gateway.instructor_internals import MODES, call_model, speed_up_instructor
 from agentinstruct.gateway.local_model import register_embedded_provider
 from agentinstruct.gateway.providers import register_price, require_api_key
 from agentinstruct.gateway.records import CallRecord, LLMRequest, LLMResult
+from agentinstruct.gateway.stores import open_cache
 from agentinstruct.gateway.throttle import Throttle
 
 litellm.suppress_debug_info = True
@@ -39,16 +41,26 @@ speed_up_instructor()
 _attempts: contextvars.ContextVar[list[int]] = contextvars.ContextVar("llm_attempts")
 
 
-async def _counted_acompletion(*args: Any, **kwargs: Any) -> Any:
-    """litellm.acompletion that counts its attempts (Instructor re-asks) for the calling task."""
-    _attempts.get()[0] += 1
-    return await litellm.acompletion(*args, **kwargs)
+def _counted(complete: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """LiteLLM's acompletion (or a Router's) that counts its attempts (Instructor re-asks) for
+    the calling task."""
+
+    async def counted_acompletion(*args: Any, **kwargs: Any) -> Any:
+        _attempts.get()[0] += 1
+        return await complete(*args, **kwargs)
+
+    return counted_acompletion
 
 
 class LLMGateway:
     """Runs batches of structured LLM calls against one configured model."""
 
-    def __init__(self, config: GatewayConfig, credentials: Credentials | None = None) -> None:
+    def __init__(
+        self,
+        config: GatewayConfig,
+        credentials: Credentials | dict[str, Credentials] | None = None,
+    ) -> None:
+        """`credentials`: the endpoint's, or each deployment's by name when `deployments`."""
         self.config = config
         self._generation = config.generation.model_dump(exclude_none=True)
         self._credentials = credentials or Credentials()
@@ -56,10 +68,21 @@ class LLMGateway:
             config.concurrency, config.requests_per_minute, config.tokens_per_minute
         )
         register_embedded_provider()
-        require_api_key(config.model, self._credentials)
         register_price(config)
-        self._cache = ResponseCache(config.cache_path)
-        self._client = instructor.from_litellm(_counted_acompletion, mode=MODES[config.mode])
+        self._cache = open_cache(config.cache_path)
+        if config.deployments:
+            router = build_router(config, self._credentials)
+            complete, self._call_kwargs = router.acompletion, {}
+        else:
+            require_api_key(config.model, self._credentials)
+            complete = litellm.acompletion
+            # the provider named once: LiteLLM would otherwise work it out on every call
+            provider = litellm.get_llm_provider(config.model)[1]
+            self._call_kwargs = {
+                "custom_llm_provider": provider,
+                **self._credentials.as_call_kwargs(),
+            }
+        self._client = instructor.from_litellm(_counted(complete), mode=MODES[config.mode])
 
     @property
     def model(self) -> str:
@@ -218,7 +241,7 @@ class LLMGateway:
             timeout=self.config.timeout_s,
             drop_params=True,
             **params,
-            **self._credentials.as_call_kwargs(),
+            **self._call_kwargs,
         )
 
     async def _back_off(self, error: Exception, retry: int, sent_at: float) -> None:

@@ -9,7 +9,6 @@ Built on top of the gateway (it imports the gateway, never the reverse): `Pooled
 `LLMGateway` whose cache misses go to the workers; `open_gateway` picks it when `workers > 1`.
 """
 
-import math
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from typing import Any
@@ -23,7 +22,7 @@ from agentinstruct.gateway.records import CallRecord, LLMRequest, LLMResult
 _worker_gateway: LLMGateway | None = None  # the gateway of this worker process
 
 
-def _start_worker(config_json: str, credentials: Credentials) -> None:
+def _start_worker(config_json: str, credentials: Credentials | dict[str, Credentials]) -> None:
     global _worker_gateway
     _worker_gateway = LLMGateway(GatewayConfig.model_validate_json(config_json), credentials)
 
@@ -39,27 +38,16 @@ def _run_share(stage: str, requests: list) -> list[tuple[str | None, CallRecord]
 
 def _share_config(config: GatewayConfig) -> GatewayConfig:
     """One worker's part of the limits."""
-    workers = config.workers
-
-    def part(limit: float | None) -> float | None:
-        return None if limit is None else limit / workers
-
-    return config.model_copy(
-        update={
-            "workers": 1,
-            "progress": False,
-            "concurrency": math.ceil(config.concurrency / workers),
-            "requests_per_minute": part(config.requests_per_minute),
-            "tokens_per_minute": part(config.tokens_per_minute),
-        }
-    )
+    return config.share(config.workers).model_copy(update={"workers": 1, "progress": False})
 
 
 class PooledGateway(LLMGateway):
     """A gateway whose cache misses are answered by worker processes, started on first use and
     kept for the gateway's life, so their imports are paid once."""
 
-    def __init__(self, config: GatewayConfig, credentials: Credentials | None = None) -> None:
+    def __init__(
+        self, config: GatewayConfig, credentials: Credentials | dict[str, Credentials] | None = None
+    ) -> None:
         super().__init__(config, credentials)
         self._executor: ProcessPoolExecutor | None = None
 
@@ -97,6 +85,10 @@ class PooledGateway(LLMGateway):
         return answers
 
 
-def open_gateway(config: GatewayConfig, credentials: Credentials | None = None) -> LLMGateway:
-    """The gateway a config asks for: worker processes when `workers > 1`."""
+def open_gateway(
+    config: GatewayConfig, credentials: Credentials | dict[str, Credentials] | None = None
+) -> LLMGateway:
+    """The gateway a config asks for: this process's share of the limits when several share
+    the endpoints, and worker processes when `workers > 1`."""
+    config = config.share(config.shared_by).model_copy(update={"shared_by": 1})
     return (PooledGateway if config.workers > 1 else LLMGateway)(config, credentials)

@@ -8,7 +8,7 @@ from agentinstruct.gateway.local_model import PROVIDER as EMBEDDED_PROVIDER
 
 def register_price(config: GatewayConfig) -> None:
     """Tell LiteLLM the configured price of a model its price map lacks (it also spares LiteLLM
-    a fuzzy search of the map on every call, ~1 ms)."""
+    a fuzzy search of the map on every call, ~1 ms); for a fleet, of each deployment's model."""
     embedded = config.model.startswith(f"{EMBEDDED_PROVIDER}/")  # runs here: free
     if (
         config.input_cost_per_token is None
@@ -17,17 +17,20 @@ def register_price(config: GatewayConfig) -> None:
     ):
         return
     input_cost = config.input_cost_per_token or 0.0
-    provider, _, name = config.model.partition("/")
-    price = {
-        "litellm_provider": provider,
-        "mode": "chat",
-        "input_cost_per_token": input_cost,
-        "output_cost_per_token": config.output_cost_per_token or 0.0,
-        "cache_creation_input_token_cost": input_cost,
-        "cache_read_input_token_cost": input_cost,
-    }
-    # LiteLLM looks the price up by both spellings
-    litellm.register_model({config.model: price, name: price})
+    models = [deployment.model for deployment in config.deployments] or [config.model]
+    prices = {}
+    for model in models:
+        provider, _, name = model.partition("/")
+        price = {
+            "litellm_provider": provider,
+            "mode": "chat",
+            "input_cost_per_token": input_cost,
+            "output_cost_per_token": config.output_cost_per_token or 0.0,
+            "cache_creation_input_token_cost": input_cost,
+            "cache_read_input_token_cost": input_cost,
+        }
+        prices.update({model: price, name or model: price})  # LiteLLM looks up both spellings
+    litellm.register_model(prices)
 
 
 def require_api_key(model: str, credentials: Credentials) -> None:

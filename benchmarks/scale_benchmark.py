@@ -1,0 +1,180 @@
+"""How a run scales with the corpus: wall time against the endpoint's bound, peak memory, CPU.
+
+Starts the project's fake OpenAI server (its own process, fixed latency) and, for each row,
+makes a copy of the project whose teacher and judge are that server, writes N synthetic
+900-character documents, and runs `kedro run --pipeline=reading_comprehension` in a subprocess,
+as a user runs it (partitioned by default; `--cluster=local:2` for a cluster row). For each row:
+LLM calls, wall time, the wave bound (each stage's calls in waves of `concurrency` at the
+server's latency, summed over stages: no client can beat it), peak RSS of the largest process,
+of the run's own process (ingestion and the gather; the partitions too without a cluster), of
+the largest worker, and of all of them together, and CPU ms per call of every process of the
+run (not the server's).
+Prints a table and writes JSON.
+
+    .venv/bin/python benchmarks/scale_benchmark.py --rows 200:1000 4000:500 4000:500:local:2
+"""
+
+import argparse
+import json
+import math
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+from agentinstruct.devtools.scratch_project import point_at_server, scratch_project
+
+sys.path.insert(0, str(Path(__file__).parent))
+from gateway_benchmark import fake_server
+
+ROOT = Path(__file__).resolve().parents[1]
+SKILL = "reading_comprehension"
+STAGES = [
+    "transformation",
+    "seed_instructions",
+    "refinement.suggest",
+    "refinement.edit",
+    "answers",
+    "judge",
+]
+
+
+def _project(folder: Path, base_url: str, documents: int, concurrency: int) -> Path:
+    project = scratch_project(ROOT, folder)
+    point_at_server(project, base_url, concurrency=concurrency)
+    raw = project / "data/01_raw" / SKILL
+    raw.mkdir(parents=True)
+    for i in range(documents):
+        raw.joinpath(f"doc_{i:05d}.txt").write_text(
+            f"Document {i}. " + "Bees carry pollen between flowers and make honey. " * 17
+        )
+    return project
+
+
+class _TreeMemory:
+    """Samples the RSS of a process and its descendants: the run's own process (ingestion, the
+    gather, and the partitions unless a cluster runs them), the largest other, and the sum."""
+
+    def __init__(self, pid: int) -> None:
+        self.root = psutil.Process(pid)
+        self.driver = self.workers = self.total = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._done.wait(0.1):
+            try:
+                processes = [self.root, *self.root.children(recursive=True)]
+                sizes = [process.memory_info().rss for process in processes]
+            except psutil.Error:
+                continue
+            self.driver = max(self.driver, sizes[0])
+            self.workers = max(self.workers, 0, *sizes[1:])
+            self.total = max(self.total, sum(sizes))
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+
+def run_row(base_url: str, documents: int, per_partition: int, cluster: str | None, args) -> dict:
+    with tempfile.TemporaryDirectory() as folder:
+        project = _project(Path(folder) / "project", base_url, documents, args.concurrency)
+        command = [
+            str(Path(sys.executable).parent / "kedro"),
+            "run",
+            f"--pipeline={SKILL}",
+            f"--params={SKILL}.partitions.documents_per_partition={per_partition}",
+        ]
+        if cluster:
+            command.append(f"--cluster={cluster}")
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            command, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        memory = _TreeMemory(process.pid)
+        _, stderr = process.communicate()
+        wall = time.perf_counter() - started
+        memory.stop()
+        if process.returncode:
+            raise RuntimeError(f"kedro run failed:\n{stderr.decode()[-3000:]}")
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        reports = sorted((project / f"data/08_reporting/{SKILL}/run_report.json").iterdir())
+        report = json.loads((reports[-1] / "run_report.json").read_text())
+    stages = report["llm"]["by_stage"]
+    waves = sum(
+        math.ceil(stages[name]["requests"] / args.concurrency) for name in STAGES if name in stages
+    )
+    calls = report["llm"]["total"]["requests"]
+    return {
+        "documents": documents,
+        "per_partition": per_partition,
+        "partitions": len(report["partitions"]["partitions"]),
+        "cluster": cluster or "-",
+        "calls": calls,
+        "pairs": report["stages"]["pairs"],
+        "wall_s": wall,
+        "bound_s": waves * args.latency,
+        "ratio_to_bound": wall / (waves * args.latency),
+        "peak_rss_mib": max(memory.driver, memory.workers) / 2**20,
+        "driver_rss_mib": memory.driver / 2**20,
+        "worker_rss_mib": memory.workers / 2**20,
+        "peak_rss_all_mib": memory.total / 2**20,
+        "cpu_ms_per_call": 1000 * cpu / calls,
+    }
+
+
+def _row_spec(text: str) -> tuple[int, int, str | None]:
+    """DOCUMENTS:PER_PARTITION[:CLUSTER], e.g. 4000:500 or 4000:500:local:2."""
+    documents, per_partition, *cluster = text.split(":")
+    return int(documents), int(per_partition), ":".join(cluster) or None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", nargs="+", default=["200:1000", "1000:500", "4000:500"])
+    parser.add_argument("--latency", type=float, default=0.5)
+    parser.add_argument("--concurrency", type=int, default=256)
+    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks/results/scale.json")
+    args = parser.parse_args()
+
+    rows = []
+    header = f"{'documents':>9} {'per part':>8} {'parts':>5} {'cluster':>9} {'calls':>7} "
+    header += f"{'wall s':>7} {'bound s':>7} {'x bound':>7} {'RSS MiB':>7} {'driver':>7} "
+    header += f"{'worker':>7} {'all MiB':>7} "
+    header += f"{'CPU ms/call':>11}"
+    print(header)
+    with fake_server(args.latency) as base_url:
+        for spec in args.rows:
+            row = run_row(base_url, *_row_spec(spec), args)
+            rows.append(row)
+            print(
+                f"{row['documents']:>9} {row['per_partition']:>8} {row['partitions']:>5} "
+                f"{row['cluster']:>9} {row['calls']:>7} {row['wall_s']:>7.1f} "
+                f"{row['bound_s']:>7.1f} {row['ratio_to_bound']:>7.2f} "
+                f"{row['peak_rss_mib']:>7.0f} {row['driver_rss_mib']:>7.0f} "
+                f"{row['worker_rss_mib']:>7.0f} {row['peak_rss_all_mib']:>7.0f} "
+                f"{row['cpu_ms_per_call']:>11.2f}",
+                flush=True,
+            )
+            _write(args, rows)  # after each row: a long benchmark stopped early keeps its rows
+    print(f"\nwritten: {args.json}")
+
+
+def _write(args: argparse.Namespace, rows: list[dict]) -> None:
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(
+        json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "rows": rows}, indent=2)
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""`kedro run` for this project: a skill's flow runs its corpus in partitions, by default.
+
+Kedro loads the `cli` group of a project's `cli.py` over its own commands. This `run` takes
+every option of Kedro's, plus `--cluster` (run the partitions on Dask workers). A run that
+picks nodes (`--nodes`, `--from-nodes`, `--tags`, ...) or a runner, sets `partition` itself, or
+runs a pipeline that is not a skill's flow is Kedro's own run, unchanged.
+"""
+
+from pathlib import Path
+from typing import Any
+
+import click
+from kedro.framework.cli.project import run as kedro_run
+from kedro.framework.startup import bootstrap_project
+
+from agentinstruct.pipeline_registry import ALL_SKILLS
+from agentinstruct.scale.partitioned_run import in_process, run_partitioned
+from agentinstruct.scale.sessions import Project
+from agentinstruct.skill_folders import skill_names
+
+# Kedro's options that choose nodes or a runner: with any of them, the run is Kedro's own.
+_KEDRO_ONLY = (
+    "tags",
+    "node_names",
+    "to_nodes",
+    "from_nodes",
+    "from_inputs",
+    "to_outputs",
+    "load_versions",
+    "namespaces",
+    "only_missing_outputs",
+    "runner",
+    "is_async",
+    "runner_params",
+)
+
+
+def _skills(pipeline: str | None, pipelines: list[str]) -> list[str] | None:
+    """The skills the named pipelines run, or None if any of them is not a skill's flow."""
+    names = pipelines or [pipeline or "__default__"]
+    known = skill_names()
+    skills: list[str] = []
+    for name in names:
+        if name in (ALL_SKILLS, "__default__"):
+            skills += known
+        elif name in known:
+            skills.append(name)
+        else:
+            return None
+    return list(dict.fromkeys(skills))
+
+
+def _partitioned(cluster: str | None, **options: Any) -> dict[str, Any] | None:
+    skills = _skills(options["pipeline"], options["pipelines"])
+    chosen = [name for name in _KEDRO_ONLY if options.get(name)]
+    if skills is None or chosen or "partition" in options["params"]:
+        if cluster:
+            raise click.UsageError(
+                "--cluster runs the partitions of skills' flows; it does not combine with "
+                f"{', '.join('--' + name.replace('_', '-') for name in chosen) or 'this pipeline'}"
+            )
+        return None
+    project = Project(
+        str(Path.cwd()), options["env"], options["conf_source"], dict(options["params"])
+    )
+    if not cluster:
+        return run_partitioned(project, skills, in_process)
+    from agentinstruct.scale.cluster import dask_executor  # imports Dask only when asked
+
+    with dask_executor(cluster) as (executor, workers):
+        return run_partitioned(project, skills, executor, processes=workers)
+
+
+def _run(cluster: str | None, **options: Any) -> Any:
+    bootstrap_project(Path.cwd())
+    result = _partitioned(cluster, **options)
+    return kedro_run.callback(**options) if result is None else result
+
+
+@click.group(name="agentinstruct")
+def cli() -> None:
+    """Project commands of AgentInstruct on Kedro."""
+
+
+cli.add_command(
+    click.Command(
+        "run",
+        callback=_run,
+        params=[
+            *kedro_run.params,
+            click.Option(
+                ["--cluster"],
+                default=None,
+                help="run the partitions on Dask: `local:N` starts N worker processes here;"
+                " `tcp://host:8786` uses a running scheduler (docs/scale.md)",
+            ),
+        ],
+        help=(kedro_run.help or "Run the pipeline.")
+        + " A skill's flow runs its corpus in partitions (docs/scale.md).",
+    )
+)

@@ -1,0 +1,153 @@
+"""A skill's flow over a corpus in partitions: memory follows the partition, not the corpus.
+
+For each skill: one session ingests and splits the corpus (nodes tagged `corpus`); then each
+partition runs from chunking to the judge in a session of its own (`partition`), here one after
+another or on the workers of a Dask cluster; then one session gathers every partition's pairs
+for deduplication, the exports and the report (`gather`). A partition whose `done.json` matches
+its documents, the flow's params and the skill's prompts is skipped, so a run that stopped half
+way resumes where it stopped, and its LLM calls come from the response cache anyway.
+"""
+
+import contextlib
+import ctypes
+import gc
+import logging
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agentinstruct.datasets.marker_dataset import MarkerDataset
+from agentinstruct.flow.partitions import WHOLE, completion_marker, partition_names
+from agentinstruct.flow.pipeline import CORPUS, GATHER, PARTITION_TAG
+from agentinstruct.params import FlowParams
+from agentinstruct.scale.sessions import Project, run_session
+
+logger = logging.getLogger(__name__)
+GATHERED = "gather"  # the `partition` runtime param of the gather's session: every partition
+
+
+@dataclass(frozen=True)
+class PartitionTask:
+    """One unit of work: a skill's flow on one partition, as a Kedro session."""
+
+    project: Project
+    skill: str
+    partition: str
+    processes: int  # how many sessions share the LLM endpoints' limits at once
+
+
+def run_partition(task: PartitionTask) -> str:
+    """Run one partition's session; returns its name (what a Dask future carries back)."""
+    run_session(
+        task.project,
+        task.skill,
+        [PARTITION_TAG],
+        partition=task.partition,
+        llm_processes=task.processes,
+    )
+    give_memory_back()
+    return task.partition
+
+
+def give_memory_back() -> None:
+    """Between two sessions in one process: collect the last one's cycles and hand freed heap
+    back to the system, so a long run's memory stays that of one partition."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: freed memory is reused
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+# Runs the tasks and calls back as each one finishes (in any order): in this process, or on a
+# Dask cluster (agentinstruct.scale.cluster).
+Executor = Callable[[list[PartitionTask], Callable[[PartitionTask], None]], None]
+
+
+def in_process(tasks: list[PartitionTask], finished: Callable[[PartitionTask], None]) -> None:
+    for task in tasks:
+        run_partition(task)
+        finished(task)
+
+
+@dataclass
+class _Progress:
+    """Partitions done, the rate and the time left, logged as each one finishes."""
+
+    skill: str
+    total: int
+    done: int = 0
+    started: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.started = time.monotonic()
+
+    def finished(self, task: PartitionTask) -> None:
+        self.done += 1
+        elapsed = time.monotonic() - self.started
+        left = elapsed / self.done * (self.total - self.done)
+        logger.info(
+            "%s: partition %s done (%d/%d, %.1f s each, about %.0f s left)",
+            self.skill,
+            task.partition,
+            self.done,
+            self.total,
+            elapsed / self.done,
+            left,
+        )
+
+
+def _pending(project: Project, skill: str) -> tuple[list[str], list[str]]:
+    """Ingest and split the corpus; the partitions that still need to run, and all of them."""
+    with project.session(partition=WHOLE) as session:
+        session.run(pipeline_names=[skill], tags=[CORPUS])
+        catalog = session.load_context().catalog
+        index = catalog.load(f"{skill}.partition_index")
+        params = FlowParams.model_validate(catalog.load(f"params:{skill}"))
+        skill_spec = catalog.load(f"{skill}.skill")
+        # the marker of the `whole` partition; the others sit beside it
+        whole_marker = Path(catalog.get(f"{skill}.partition_done")._describe()["filepath"])
+    folder = whole_marker.parent.parent
+    names = partition_names(index)
+    _remove_stale(folder, names)
+    pending = []
+    for name in names:
+        marker = MarkerDataset(str(folder / name / whole_marker.name)).load() or {}
+        expected = completion_marker(index, name, params, skill_spec)
+        if any(marker.get(key) != value for key, value in expected.items()):
+            pending.append(name)
+    return pending, names
+
+
+def _remove_stale(folder: Path, names: Iterable[str]) -> None:
+    """Outputs of partitions of an earlier split: the gather never reads them, so free the disk."""
+    keep = {*names, WHOLE}
+    if folder.is_dir():
+        for child in folder.iterdir():
+            if child.is_dir() and child.name not in keep and "-of-" in child.name:
+                shutil.rmtree(child)
+
+
+def run_partitioned(
+    project: Project,
+    skills: list[str],
+    executor: Executor = in_process,
+    processes: int = 1,
+) -> dict[str, Any]:
+    """Each skill's flow over its corpus in partitions; returns what ran, per skill."""
+    summary: dict[str, Any] = {}
+    for skill in skills:
+        pending, names = _pending(project, skill)
+        logger.info(
+            "%s: %d partitions, %d to run (%d complete, skipped)",
+            skill,
+            len(names),
+            len(pending),
+            len(names) - len(pending),
+        )
+        tasks = [PartitionTask(project, skill, name, processes) for name in pending]
+        executor(tasks, _Progress(skill, len(tasks)).finished)
+        run_session(project, skill, [GATHER], partition=GATHERED)
+        summary[skill] = {"partitions": len(names), "ran": pending}
+    return summary

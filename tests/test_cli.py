@@ -1,0 +1,65 @@
+"""`kedro run` of this project: a skill's flow runs in partitions, anything else is Kedro's run."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from agentinstruct.cli import _partitioned, _skills
+from agentinstruct.devtools.fake_openai import FakeOpenAIServer
+from agentinstruct.devtools.scratch_project import point_at_server, scratch_project
+from agentinstruct.skill_folders import skill_names
+from tests.conftest import PROJECT_ROOT, SAMPLE_CORPUS
+from tests.kedro_runs import SKILL, latest_report
+
+KEDRO = str(Path(sys.executable).parent / "kedro")
+
+
+def test_which_pipelines_run_in_partitions() -> None:
+    assert _skills(SKILL, []) == [SKILL]
+    assert _skills(None, []) == _skills("all_skills", []) == skill_names()
+    assert _skills(None, [SKILL, "tool_use"]) == [SKILL, "tool_use"]
+    assert _skills("curation", []) is None
+    assert _skills(None, [SKILL, "curation"]) is None
+
+
+def _options(**chosen) -> dict:
+    options = {"pipeline": SKILL, "pipelines": [], "params": {}, "env": None, "conf_source": None}
+    return {**options, **chosen}
+
+
+def test_picking_nodes_or_a_partition_is_kedros_own_run() -> None:
+    assert _partitioned(None, **_options(pipeline="curation")) is None
+    assert _partitioned(None, **_options(to_nodes=f"{SKILL}.plan_run")) is None
+    assert _partitioned(None, **_options(params={"partition": "00000-of-00001"})) is None
+    with pytest.raises(click.UsageError, match="--tags"):
+        _partitioned("local:2", **_options(tags=("gather",)))
+
+
+def test_kedro_run_partitions_the_corpus_and_skips_it_when_complete(tmp_path) -> None:
+    server = FakeOpenAIServer(latency_s=0.01).start()
+    try:
+        project = scratch_project(PROJECT_ROOT, tmp_path / "project")
+        shutil.copytree(SAMPLE_CORPUS, project / "data" / "01_raw" / SKILL)
+        point_at_server(project, server.base_url, concurrency=8)
+        command = [KEDRO, "run", f"--pipeline={SKILL}"]
+        env = {**os.environ, "COLUMNS": "250"}
+        first = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
+        assert first.returncode == 0, first.stderr[-3000:]
+        assert "1 partitions, 1 to run" in first.stdout + first.stderr
+        report = latest_report(project)
+        assert report["partitions"]["run"] == "gather"
+        assert report["stages"]["pairs"] == 8 * 2 * 2
+        served = sum(server.served.values())
+
+        again = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
+        assert again.returncode == 0, again.stderr[-3000:]
+        assert "1 partitions, 0 to run (1 complete, skipped)" in again.stdout + again.stderr
+        assert sum(server.served.values()) == served
+        assert latest_report(project)["stages"] == report["stages"]
+    finally:
+        server.stop()
