@@ -55,7 +55,23 @@ def cache_key(
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-class ResponseCache:
+class ResponseTable:
+    """What both backends do alike: count and close the `responses` table's connection, which
+    each holds under a lock (`_connection`, `_lock`)."""
+
+    _connection: Any
+    _lock: threading.Lock
+
+    def __len__(self) -> int:
+        with self._lock:
+            return self._connection.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()
+
+
+class ResponseCache(ResponseTable):
     """Validated responses by cache key."""
 
     def __init__(self, path: str | Path) -> None:
@@ -97,11 +113,3 @@ class ResponseCache:
                 " completion_tokens, error_type, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 entry_row(key, model, response),
             )
-
-    def __len__(self) -> int:
-        with self._lock:
-            return self._connection.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
-
-    def close(self) -> None:
-        with self._lock:
-            self._connection.close()

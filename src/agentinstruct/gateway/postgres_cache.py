@@ -12,7 +12,12 @@ import threading
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from agentinstruct.gateway.cache import POSTGRES_SCHEMES, CachedResponse, entry_row
+from agentinstruct.gateway.cache import (
+    POSTGRES_SCHEMES,
+    CachedResponse,
+    ResponseTable,
+    entry_row,
+)
 
 _COLUMNS = "content, prompt_tokens, completion_tokens, error_type, error"
 
@@ -28,7 +33,7 @@ def without_password(location: str) -> str:
     return make_conninfo(**settings)
 
 
-class PostgresResponseCache:
+class PostgresResponseCache(ResponseTable):
     """Validated responses by cache key, in the table `responses`."""
 
     def __init__(self, location: str) -> None:
@@ -64,11 +69,3 @@ class PostgresResponseCache:
                 " error_type = EXCLUDED.error_type, error = EXCLUDED.error",
                 entry_row(key, model, response),
             )
-
-    def __len__(self) -> int:
-        with self._lock:
-            return self._connection.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
-
-    def close(self) -> None:
-        with self._lock:
-            self._connection.close()
