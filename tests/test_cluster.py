@@ -17,6 +17,7 @@ import pytest
 from agentinstruct.devtools.fake_openai import FakeOpenAIServer
 from agentinstruct.devtools.postgres_server import missing_reason, postgres_server
 from agentinstruct.devtools.scratch_project import point_at_server, scratch_project
+from agentinstruct.scale import cluster, partitioned_run
 from agentinstruct.scale.cluster import dask_executor
 from agentinstruct.scale.partitioned_run import in_process, run_partitioned
 from agentinstruct.scale.sessions import Project
@@ -73,8 +74,11 @@ def _served(server: FakeOpenAIServer) -> int:
 
 
 def test_cluster_run_keeps_the_pairs_of_one_process_and_reruns_from_the_shared_cache(
-    tmp_path, server, postgres
+    tmp_path, server, postgres, monkeypatch
 ) -> None:
+    # a fresh process after every session, here and on the workers: recycling loses nothing
+    monkeypatch.setattr(partitioned_run, "SESSIONS_PER_PROCESS", 1)
+    monkeypatch.setattr(cluster, "SESSIONS_PER_PROCESS", 1)
     alone = _project(tmp_path / "alone", server.base_url, "data/llm_cache/responses.sqlite")
     run_partitioned(alone, [SKILL], in_process)
     calls = latest_report(Path(alone.path))["llm"]["total"]["requests"]

@@ -11,7 +11,12 @@ import yaml
 from agentinstruct.curation.checks import check_pairs, collect_pairs
 from agentinstruct.curation.contamination import BenchmarkIndex
 from agentinstruct.curation.rules import CurationRules
-from agentinstruct.curation.selection import select_pairs
+from agentinstruct.curation.selection import (
+    decisions_by_frame,
+    pair_decisions,
+    select_pairs,
+    split_pairs,
+)
 from agentinstruct.curation.verification import chosen_option, verify
 from agentinstruct.params import CurationParams
 from agentinstruct.schemas.frames import CuratedExternalPairSchema, RejectedExternalPairSchema
@@ -96,6 +101,29 @@ def test_planted_near_duplicates_are_rejected_naming_the_kept_pair() -> None:
         loser = max(original, copy)
         row = rejected[rejected["pair_id"] == loser].iloc[0]
         assert row["duplicate_of"] == min(original, copy)
+
+
+def test_deciding_partition_by_partition_matches_deciding_on_every_pair_at_once() -> None:
+    """The gather of a partitioned run reads frames one at a time; the copies here sit in other
+    frames than their originals, so clusters must span frames."""
+    rng = random.Random(11)
+    originals = [{"messages": _chat(_sentence(rng, 60), _sentence(rng, 30))} for _ in range(30)]
+    copies = [
+        {"messages": _chat(*(_near_copy(turn["content"], rng, 1) for turn in chat[1:3]))}
+        for chat in (json.loads(row["messages"]) for row in originals[::3])
+    ]
+    checked = check_pairs(
+        collect_pairs({"p.jsonl": pd.DataFrame(copies + originals)}), None, RULES, NO_JUDGE
+    )
+    frames = [checked.iloc[start : start + 7] for start in range(0, len(checked), 7)]
+    at_once = pair_decisions([checked], NO_JUDGE)
+    by_frame = pair_decisions(frames, NO_JUDGE)
+    pd.testing.assert_frame_equal(by_frame, at_once)
+    assert (by_frame["reasons"] != "[]").sum() == len(copies)
+    kept = pd.concat([split_pairs(f, d)[0] for f, d in decisions_by_frame(frames, by_frame)])
+    assert kept["pair_id"].tolist() == select_pairs(checked, NO_JUDGE)[0]["pair_id"].tolist()
+    with pytest.raises(ValueError, match="run select again"):
+        list(decisions_by_frame(frames[:-1], by_frame))
 
 
 def test_questions_about_one_passage_are_not_duplicates_but_repeated_pairs_are() -> None:

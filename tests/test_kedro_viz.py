@@ -27,6 +27,7 @@ STAGE_NODES = {
     "mark_partition_done",
     "gather_pairs",
     "select_pairs",
+    "split_pairs",
     "export_pairs",
     "build_run_report",
 }
@@ -45,6 +46,7 @@ def test_viz_build_draws_every_stage_of_reading_comprehension(project: Path, tmp
     assert drawn >= STAGE_NODES
     assert {
         "reading_comprehension.pairs_parquet",
+        "reading_comprehension.pair_decisions",
         "reading_comprehension.curated_pairs",
         "reading_comprehension.rejected_pairs",
         "teacher_llm",

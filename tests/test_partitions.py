@@ -13,6 +13,7 @@ from agentinstruct.flow.partitions import (
     partition_of,
 )
 from agentinstruct.params import FlowParams
+from agentinstruct.scale import partitioned_run
 from agentinstruct.scale.partitioned_run import in_process, run_partitioned
 from agentinstruct.scale.sessions import Project
 from tests.fake_llm import MODEL
@@ -72,7 +73,12 @@ def _kept(project) -> pd.DataFrame:
     return pd.read_parquet(path).sort_values("pair_id").reset_index(drop=True)
 
 
-def test_a_partitioned_run_makes_what_one_session_makes_and_resumes(project, fake_teacher) -> None:
+def test_a_partitioned_run_makes_what_one_session_makes_and_resumes(
+    project, fake_teacher, monkeypatch
+) -> None:
+    # every session in this process, where the fake teacher counts the calls (child processes,
+    # as a longer run uses, are tested in test_cluster.py against the fake server)
+    monkeypatch.setattr(partitioned_run, "SESSIONS_PER_PROCESS", 100)
     _add_documents(project, 16)
     per_partition = {SKILL: {"partitions": {"documents_per_partition": 7}}}
     run_pipeline(project, teacher_model=MODEL, **per_partition)  # one `whole` session

@@ -32,6 +32,58 @@ def _signatures(texts: Sequence[str], shingle_words: int, num_perm: int) -> list
     return signatures
 
 
+class NearDuplicates:
+    """Near-duplicate clusters of texts fed in order, a batch at a time.
+
+    Each text is linked to every earlier cluster whose first text it is near (estimated
+    Jaccard similarity reaching `threshold`), and starts a cluster of its own if none. Only a
+    cluster's first text goes into the LSH index and only its signature is kept, so a corpus
+    where thousands of texts look alike (boilerplate, templated answers) costs one comparison
+    per cluster, not one per pair of texts, and the texts themselves need never be held at
+    once. Texts of the same non-None group are never linked to each other (several questions
+    about one passage are the method, not duplicates).
+    """
+
+    def __init__(self, threshold: float, *, shingle_words: int, num_perm: int, bands: int):
+        self.threshold, self.shingle_words, self.num_perm = threshold, shingle_words, num_perm
+        self._index = RMinHashLSH(threshold, num_perm, bands)
+        self._firsts: dict[int, tuple[RMinHash, str | None]] = {}  # signature, group
+        self._parent: list[int] = []
+
+    def add(self, texts: Sequence[str], groups: Sequence[str | None] | None = None) -> None:
+        """The next texts, numbered after those added before."""
+        signatures = _signatures(texts, self.shingle_words, self.num_perm)
+        for position, signature in enumerate(signatures):
+            node = len(self._parent)
+            self._parent.append(node)
+            group = None if groups is None else groups[position]
+            linked = False
+            for first in self._index.query(signature):
+                first_signature, first_group = self._firsts[first]
+                if group and group == first_group:
+                    continue
+                if signature.jaccard(first_signature) >= self.threshold:
+                    self._parent[_find(self._parent, first)] = _find(self._parent, node)
+                    linked = True
+            if not linked:
+                self._index.insert(node, signature)
+                self._firsts[node] = (signature, group)
+
+    def kept_by(self, rank: Sequence[tuple[float, str]]) -> list[int | None]:
+        """For each text, the number of the text kept for its cluster, or None if it is kept:
+        the member with the lowest `rank` (callers pass minus the score, then the id)."""
+        clusters: dict[int, list[int]] = {}
+        for node in range(len(self._parent)):
+            clusters.setdefault(_find(self._parent, node), []).append(node)
+        kept: list[int | None] = [None] * len(self._parent)
+        for members in clusters.values():
+            if len(members) > 1:
+                keeper = min(members, key=rank.__getitem__)
+                for member in members:
+                    kept[member] = None if member == keeper else keeper
+        return kept
+
+
 def duplicate_of(
     texts: Sequence[str],
     rank: Sequence[tuple[float, str]],
@@ -42,38 +94,10 @@ def duplicate_of(
     bands: int,
     groups: Sequence[str | None] | None = None,
 ) -> list[int | None]:
-    """For each text, the index of the text kept for its cluster, or None if it is kept.
-
-    Texts are taken in order; each is linked to every earlier cluster whose first text it is
-    near (estimated Jaccard similarity reaching `threshold`), and starts a cluster of its own if
-    none. Only a cluster's first text goes into the LSH index, so a corpus where thousands of
-    texts look alike (boilerplate, templated answers) costs one comparison per cluster, not one
-    per pair of texts. The kept text of a cluster has the lowest `rank` (callers pass minus the
-    score, then the id). Texts of the same non-None `group` are never linked to each other
-    (several questions about one passage are the method, not duplicates).
-    """
-    if not texts:
-        return []
-    signatures = _signatures(texts, shingle_words, num_perm)
-    index = RMinHashLSH(threshold, num_perm, bands)
-    parent = list(range(len(texts)))
-    for node, signature in enumerate(signatures):
-        linked = False
-        for first in index.query(signature):
-            if groups is not None and groups[node] and groups[node] == groups[first]:
-                continue
-            if signature.jaccard(signatures[first]) >= threshold:
-                parent[_find(parent, first)] = _find(parent, node)
-                linked = True
-        if not linked:
-            index.insert(node, signature)
-    clusters: dict[int, list[int]] = {}
-    for node in range(len(texts)):
-        clusters.setdefault(_find(parent, node), []).append(node)
-    kept: list[int | None] = [None] * len(texts)
-    for members in clusters.values():
-        if len(members) > 1:
-            keeper = min(members, key=rank.__getitem__)
-            for member in members:
-                kept[member] = None if member == keeper else keeper
-    return kept
+    """For each text, the index of the text kept for its cluster, or None if it is kept
+    (`NearDuplicates` over all of `texts` at once)."""
+    clusters = NearDuplicates(
+        threshold, shingle_words=shingle_words, num_perm=num_perm, bands=bands
+    )
+    clusters.add(texts, groups)
+    return clusters.kept_by(rank)

@@ -1,13 +1,14 @@
 """The choice: judge thresholds and one pair per duplicate cluster; every pair kept or rejected."""
 
 import json
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from agentinstruct.curation.checks import ordered
-from agentinstruct.curation.duplicates import duplicate_of
+from agentinstruct.curation.duplicates import NearDuplicates
 from agentinstruct.curation.text import conversation
 from agentinstruct.params import CurationParams
 
@@ -20,18 +21,61 @@ def _score(pair: dict[str, Any]) -> float:
     return float(np.mean(scores)) if scores else 0.0
 
 
+DECISIONS = ["pair_id", "verification", "duplicate_of", "reasons"]  # `PairDecisionSchema`
+
+
 def select_pairs(judged: pd.DataFrame, params: CurationParams) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Judge thresholds, then one pair per duplicate cluster; every pair kept or rejected.
 
     Returns:
         kept pairs (`reasons` "[]") and rejected pairs (with their reasons), in input order.
     """
-    frame = judged.reset_index(drop=True).copy()
-    # only what the choice reads: rows of every column would hold each pair's text twice
-    decided = ["pair_id", "passage_id", "messages", "reasons", "verification", "duplicate_of"]
+    return split_pairs(judged, pair_decisions([judged], params))
+
+
+def split_pairs(frame: pd.DataFrame, decisions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`frame` with its rows' decisions (the same rows, in order): kept and rejected pairs."""
+    frame = frame.reset_index(drop=True).copy()
+    for column in ("verification", "duplicate_of", "reasons"):
+        frame[column] = decisions[column].to_numpy()
+    kept = frame["reasons"] == "[]"
+    return frame[kept].reset_index(drop=True), frame[~kept].reset_index(drop=True)
+
+
+def decisions_by_frame(
+    frames: Iterable[pd.DataFrame], decisions: pd.DataFrame
+) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+    """Each frame of `frames` (those `pair_decisions` decided, in the same order) with the
+    rows of `decisions` that belong to it."""
+    offset = 0
+    for frame in frames:
+        yield frame, decisions.iloc[offset : offset + len(frame)]
+        offset += len(frame)
+    if offset != len(decisions):
+        raise ValueError(f"{len(decisions)} pair decisions for {offset} pairs: run select again")
+
+
+def pair_decisions(frames: Iterable[pd.DataFrame], params: CurationParams) -> pd.DataFrame:
+    """Every pair's fate (`DECISIONS`), in order: the judge's thresholds, then near-duplicates
+    among the pairs that passed every other check.
+
+    `frames` is read once for the thresholds and once per round of deduplication, a frame at a
+    time (a list, or the partitions of a run as `Frames`): what is held across frames is a few
+    short columns per pair and the signature of each duplicate cluster's first text.
+    """
+    decided = pd.concat([_thresholds(frame, params) for frame in frames], ignore_index=True)
+    if params.duplicates.enabled:
+        _mark_duplicates(frames, decided, params)
+    decided["reasons"] = [ordered(found) for found in decided["reasons"]]
+    return decided[DECISIONS]
+
+
+def _thresholds(judged: pd.DataFrame, params: CurationParams) -> pd.DataFrame:
+    """One frame's pairs with the reasons found so far (a set each), the judge's included, and
+    what ranks them inside a duplicate cluster; no text."""
     judged_columns = [f"judge_{name}" for name in (*RANKING_DIMENSIONS, *params.judge.min_scores)]
-    columns = [c for c in dict.fromkeys(decided + judged_columns) if c in frame.columns]
-    records = frame[columns].to_dict("records")
+    columns = ["pair_id", "reasons", "verification", "duplicate_of", *judged_columns]
+    records = judged[[c for c in dict.fromkeys(columns) if c in judged.columns]].to_dict("records")
     reasons = [set(json.loads(pair["reasons"])) for pair in records]
     thresholds = params.judge.min_scores if params.judge.enabled else {}
     for pair, found in zip(records, reasons, strict=True):
@@ -47,38 +91,54 @@ def select_pairs(judged: pd.DataFrame, params: CurationParams) -> tuple[pd.DataF
         for dimension, minimum in thresholds.items():
             if pair[f"judge_{dimension}"] < minimum:
                 found.add(f"low_{dimension}")
-    if params.duplicates.enabled:
-        _mark_duplicates(records, reasons, params)
-    frame["verification"] = [pair["verification"] for pair in records]
-    frame["duplicate_of"] = [pair["duplicate_of"] for pair in records]
-    frame["reasons"] = [ordered(found) for found in reasons]
-    kept = frame["reasons"] == "[]"
-    return frame[kept].reset_index(drop=True), frame[~kept].reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "pair_id": [pair["pair_id"] for pair in records],
+            "verification": [pair["verification"] for pair in records],
+            "duplicate_of": pd.Series(
+                [
+                    None if pd.isna(pair["duplicate_of"]) else pair["duplicate_of"]
+                    for pair in records
+                ],
+                dtype=object,
+            ),
+            "reasons": reasons,
+            "score": [_score(pair) for pair in records],
+        },
+        index=pd.RangeIndex(len(records)),
+    )
 
 
-def _mark_duplicates(records: list[dict], reasons: list[set[str]], params: CurationParams) -> None:
+def _mark_duplicates(
+    frames: Iterable[pd.DataFrame], decided: pd.DataFrame, params: CurationParams
+) -> None:
     """Near-duplicate instructions (user turns), then near-duplicate pairs (all turns), among
     the pairs that passed every other check; the best-scored, then lowest id, is kept."""
     settings = params.duplicates
-    chats = {
-        i: conversation(records[i]["messages"]) for i, found in enumerate(reasons) if not found
-    }
     for reason, threshold, part in (
         ("duplicate_instruction", settings.instruction_threshold, "user"),
         ("duplicate_pair", settings.pair_threshold, "whole"),
     ):
-        alive = [i for i in chats if not reasons[i]]
-        kept_by = duplicate_of(
-            [getattr(chats[i], part) for i in alive],
-            [(-_score(records[i]), records[i]["pair_id"]) for i in alive],
+        alive = np.flatnonzero([not found for found in decided["reasons"]])
+        clusters = NearDuplicates(
             threshold,
             shingle_words=settings.shingle_words,
             num_perm=settings.num_perm,
             bands=settings.bands,
-            # several instructions about one passage are the method: only whole pairs repeat there
-            groups=[records[i].get("passage_id") for i in alive] if part == "user" else None,
+        )
+        for frame, rows in decisions_by_frame(frames, decided):
+            chosen = frame[np.array([not found for found in rows["reasons"]], dtype=bool)]
+            clusters.add(
+                [getattr(conversation(messages), part) for messages in chosen["messages"]],
+                # several instructions about one passage are the method: only whole pairs repeat
+                chosen["passage_id"].tolist()
+                if part == "user" and "passage_id" in chosen
+                else None,
+            )
+        kept_by = clusters.kept_by(
+            [(-decided.at[i, "score"], decided.at[i, "pair_id"]) for i in alive]
         )
         for i, keeper in zip(alive, kept_by, strict=True):
             if keeper is not None:
-                reasons[i].add(reason)
-                records[i]["duplicate_of"] = records[alive[keeper]]["pair_id"]
+                decided.at[i, "reasons"].add(reason)
+                decided.at[i, "duplicate_of"] = decided.at[alive[keeper], "pair_id"]

@@ -4,6 +4,19 @@ from typing import Any
 
 import pandas as pd
 
+# What `llm_usage` and the report's breakdowns read of a call log.
+USAGE_COLUMNS = [
+    "stage",
+    "model",
+    "status",
+    "cached",
+    "attempts",
+    "prompt_tokens",
+    "completion_tokens",
+    "latency_s",
+    "cost_usd",
+]
+
 
 def llm_usage(calls: pd.DataFrame) -> dict[str, Any]:
     """Requests, new calls, cache hits, failures, attempts, tokens, time and cost of a call log."""

@@ -17,7 +17,8 @@ every stage on the whole corpus, as before partitions existed.
 
 import hashlib
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -178,6 +179,43 @@ def gathered_names(partition_index: Mapping[str, Any], partition: str) -> list[s
     return [WHOLE] if partition == WHOLE else partition_names(partition_index)
 
 
+@dataclass(frozen=True)
+class Frames:
+    """Frames loaded one at a time, again on every iteration: what a gather node hands a
+    dataset that saves frame by frame (`agentinstruct.datasets.FramesDataset`), so the gather
+    never holds every partition's rows at once."""
+
+    loaders: tuple[Callable[[], pd.DataFrame], ...]
+    columns: tuple[str, ...] | None = None
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        for load in self.loaders:
+            frame = load()
+            yield frame if self.columns is None else frame[list(self.columns)]
+
+    def __add__(self, other: "Frames") -> "Frames":
+        return Frames(self.loaders + other.loaders, self.columns)
+
+
+def partition_frames(
+    partitions: Loaders,
+    partition_index: Mapping[str, Any],
+    partition: str,
+    columns: list[str] | None = None,
+) -> Frames:
+    """Every partition's frame, in index order, keeping only `columns` if given."""
+    names = gathered_names(partition_index, partition)
+    missing = [name for name in names if name not in partitions]
+    if missing:
+        raise ValueError(
+            f"partitions {missing} have not run yet; run the flow again (complete partitions are"
+            " skipped)"
+        )
+    return Frames(
+        tuple(partitions[name] for name in names), None if columns is None else tuple(columns)
+    )
+
+
 def gather(
     partitions: Loaders,
     partition_index: Mapping[str, Any],
@@ -186,17 +224,9 @@ def gather(
 ) -> pd.DataFrame:
     """One frame from every partition's (in index order), keeping only `columns` if given, so
     what a report needs from large frames is held without their text."""
-    names = gathered_names(partition_index, partition)
-    missing = [name for name in names if name not in partitions]
-    if missing:
-        raise ValueError(
-            f"partitions {missing} have not run yet; run the flow again (complete partitions are"
-            " skipped)"
-        )
-    frames = [partitions[name]() for name in names]
-    if columns is not None:
-        frames = [frame[columns] for frame in frames]
-    return pd.concat(frames, ignore_index=True)
+    return pd.concat(
+        list(partition_frames(partitions, partition_index, partition, columns)), ignore_index=True
+    )
 
 
 def gathered_rows(partitions: Loaders, partition_index: Mapping[str, Any], partition: str) -> int:

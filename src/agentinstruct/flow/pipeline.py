@@ -6,13 +6,15 @@ from agentinstruct.curation.nodes import check_flow_pairs, judge_flow_pairs
 from agentinstruct.flow.answers import answer_instructions
 from agentinstruct.flow.assembly import assemble_pairs
 from agentinstruct.flow.chunking import chunk_documents
-from agentinstruct.flow.exports import export_pairs
 from agentinstruct.flow.gather import (
     GATHERED_FOR_REPORT,
+    STAGE_CALL_LOGS,
     build_partitioned_report,
+    export_partitioned_pairs,
     gather_call_logs,
     gather_pairs,
     select_partitioned_pairs,
+    split_partitioned_pairs,
 )
 from agentinstruct.flow.ingestion import ingest_documents
 from agentinstruct.flow.instructions import generate_seed_instructions
@@ -30,7 +32,6 @@ JUDGE = "judge_llm"
 # Shared by every skill (and the standalone curation pipeline), so outside the namespaces.
 PARTITION = "params:partition"
 SHARED_INPUTS = {TEACHER, JUDGE, "eval_sets", "curation_rules"}
-STAGE_CALL_LOGS = ["transformation", "instruction", "refinement", "answer", "judge"]
 # Tags of the three steps of a partitioned run (see flow/partitions.py): the corpus once, then
 # each partition in a session of its own, then the gather.
 CORPUS, PARTITION_TAG, GATHER = "corpus", "partition", "gather"
@@ -179,13 +180,20 @@ def _gather() -> list[Node]:
         Node(
             select_partitioned_pairs,
             inputs=[_gathered("judged_pairs"), "partition_index", PARTITION, DONE, "params:flow"],
-            outputs=["curated_pairs", "rejected_pairs"],
+            outputs="pair_decisions",
             name="select_pairs",
             tags=["curation", GATHER],
         ),
         Node(
-            export_pairs,
-            inputs="curated_pairs",
+            split_partitioned_pairs,
+            inputs=[_gathered("judged_pairs"), "pair_decisions", "partition_index", PARTITION],
+            outputs=["curated_pairs", "rejected_pairs"],
+            name="split_pairs",
+            tags=["curation", GATHER],
+        ),
+        Node(
+            export_partitioned_pairs,
+            inputs=[_gathered("judged_pairs"), "pair_decisions", "partition_index", PARTITION],
             outputs=["orca_messages", "openai_chat", "sharegpt", "hf_parquet"],
             name="export_pairs",
             tags=["exports", GATHER],
@@ -199,9 +207,8 @@ def _gather() -> list[Node]:
                 "partition": PARTITION,
                 "partition_done": DONE,
                 **{name: _gathered(name) for name in GATHERED_FOR_REPORT},
-                "curated_pairs": "curated_pairs",
-                "rejected_pairs": "rejected_pairs",
-                "llm_calls": "llm_calls",
+                "pair_decisions": "pair_decisions",
+                "judged_pairs": _gathered("judged_pairs"),
                 "skill": "skill",
                 "params": "params:flow",
             },

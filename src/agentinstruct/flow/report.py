@@ -28,48 +28,52 @@ def _documents(
     kept: pd.DataFrame,
 ) -> list[dict[str, Any]]:
     """One entry per input file: used (with its pairs, and how many curation kept), quarantined
-    (with the reason), or a table (with how many rows were used and why the others were not)."""
+    (with the reason), or a table (with how many rows were used and why the others were not).
+    Counted per file in one pass each, not a frame per file: a corpus has millions of files."""
     raw = set(raw_paths)
-    pairs_per_doc = pairs.groupby("doc_id").size()
-    kept_per_doc = kept.groupby("doc_id").size()
-    used = documents.assign(file=documents["source_path"].map(lambda p: _file_of(p, raw)))
+    used = documents.assign(
+        file=documents["source_path"].map(lambda p: _file_of(p, raw)),
+        pairs=documents["doc_id"].map(pairs.groupby("doc_id").size()).fillna(0).astype(int),
+        kept_pairs=documents["doc_id"].map(kept.groupby("doc_id").size()).fillna(0).astype(int),
+    )
     set_aside = quarantined.assign(file=quarantined["source_path"].map(lambda p: _file_of(p, raw)))
-    used_by_file = dict(list(used.groupby("file")))
-    set_aside_by_file = dict(list(set_aside.groupby("file")))
+    counts = used.groupby("file")[["pairs", "kept_pairs"]].sum().to_dict("index")
+    rows_used = used.groupby("file").size().to_dict()
+    whole_files = used[used["source_path"] == used["file"]].drop_duplicates("file")
+    whole = whole_files.set_index("file")[["doc_id", "encoding"]].to_dict("index")
+    reason_of = dict(zip(set_aside["source_path"], set_aside["reason"], strict=True))
+    set_aside_files = set(set_aside["source_path"])
+    reasons_by_file: dict[str, dict[str, int]] = {}
+    for (file, reason), count in set_aside.groupby(["file", "reason"]).size().items():
+        reasons_by_file.setdefault(file, {})[str(reason)] = int(count)
     entries = []
     for path in sorted(raw_paths):
-        rows = used_by_file.get(path, used.iloc[:0])
-        rejected = set_aside_by_file.get(path, set_aside.iloc[:0])
-        counts = {
-            "pairs": int(sum(pairs_per_doc.get(doc_id, 0) for doc_id in rows["doc_id"])),
-            "kept_pairs": int(sum(kept_per_doc.get(doc_id, 0) for doc_id in rows["doc_id"])),
-        }
-        if path in set(rows["source_path"]):
-            doc = rows.iloc[0]
+        found = counts.get(path, {"pairs": 0, "kept_pairs": 0})
+        found = {key: int(value) for key, value in found.items()}
+        if path in whole:
+            doc = whole[path]
             entries.append(
                 {
                     "source_path": path,
                     "doc_id": doc["doc_id"],
                     "encoding": doc["encoding"],
                     "status": "used",
-                    **counts,
+                    **found,
                 }
             )
-        elif path in set(rejected["source_path"]) or (rows.empty and rejected.empty):
-            reason = rejected.set_index("source_path")["reason"].get(path, "missing")
+        elif path in set_aside_files or (path not in rows_used and path not in reasons_by_file):
+            reason = reason_of.get(path, "missing")
             entries.append({"source_path": path, "status": "quarantined", "reason": reason})
         else:
+            quarantined_rows = reasons_by_file.get(path, {})
             entries.append(
                 {
                     "source_path": path,
                     "status": "table",
-                    "rows": len(rows) + len(rejected),
-                    "rows_used": len(rows),
-                    "rows_quarantined": {
-                        str(reason): int(count)
-                        for reason, count in rejected["reason"].value_counts().items()
-                    },
-                    **counts,
+                    "rows": rows_used.get(path, 0) + sum(quarantined_rows.values()),
+                    "rows_used": rows_used.get(path, 0),
+                    "rows_quarantined": quarantined_rows,
+                    **found,
                 }
             )
     return entries

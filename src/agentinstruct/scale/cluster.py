@@ -10,12 +10,18 @@ per partition ships only its name.
 """
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from distributed import Client, LocalCluster, as_completed
+from distributed import Client, LocalCluster, as_completed, get_worker
 
-from agentinstruct.scale.partitioned_run import Executor, PartitionTask, run_partition
+from agentinstruct.scale.partitioned_run import (
+    SESSIONS_PER_PROCESS,
+    Executor,
+    PartitionTask,
+    run_partition,
+)
 
 logger = logging.getLogger(__name__)
 RETRIES = 2  # a session that raised is tried again this often (a lost worker does not count)
@@ -36,6 +42,20 @@ def _client(cluster: str) -> tuple[Client, LocalCluster | None]:
     return client, None
 
 
+def _run_on_worker(task: PartitionTask) -> tuple[str, str]:
+    """The partition's session, and the worker that ran it."""
+    return run_partition(task), get_worker().address
+
+
+def _recycle(client: Client, address: str) -> None:
+    """A fresh process for the worker at `address`; a worker without a nanny cannot be
+    restarted and keeps running (its memory grows by ~10 MB a session)."""
+    try:
+        client.restart_workers([address], timeout=120)
+    except Exception as error:  # no nanny, or the worker is already gone: carry on
+        logger.warning("could not restart worker %s (%s); it keeps its memory", address, error)
+
+
 @contextmanager
 def dask_executor(cluster: str) -> Iterator[tuple[Executor, int]]:
     """An executor on `cluster` (`local:N`, or a scheduler's address) and its number of workers,
@@ -45,19 +65,36 @@ def dask_executor(cluster: str) -> Iterator[tuple[Executor, int]]:
     logger.info("Dask cluster %s: %d workers", client.scheduler.address, workers)
 
     def execute(tasks: list[PartitionTask], finished: Callable[[PartitionTask], None]) -> None:
-        futures = {
-            client.submit(
-                run_partition,
+        """As many sessions in flight as there are workers; a worker that has run
+        `SESSIONS_PER_PROCESS` of them is restarted (by its nanny) before it gets another."""
+        waiting = list(reversed(tasks))
+        sessions: Counter[str] = Counter()
+        running = as_completed()
+
+        def submit() -> None:
+            task = waiting.pop()
+            future = client.submit(
+                _run_on_worker,
                 task,
                 key=f"{task.skill}/{task.partition}",
                 pure=False,
                 retries=RETRIES,
-            ): task
-            for task in tasks
-        }
-        for future in as_completed(futures):
-            future.result()  # a session that failed every try ends the run with its error
-            finished(futures[future])
+            )
+            futures[future] = task
+            running.add(future)
+
+        futures: dict = {}
+        for _ in range(min(len(waiting), max(1, workers))):
+            submit()
+        for future in running:
+            _, address = future.result()  # a session that failed every try ends the run
+            finished(futures.pop(future))
+            sessions[address] += 1
+            if sessions[address] >= SESSIONS_PER_PROCESS:
+                _recycle(client, address)
+                del sessions[address]
+            if waiting:
+                submit()
 
     try:
         yield execute, workers

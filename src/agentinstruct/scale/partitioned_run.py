@@ -15,7 +15,9 @@ import logging
 import shutil
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -65,10 +67,28 @@ def give_memory_back() -> None:
 Executor = Callable[[list[PartitionTask], Callable[[PartitionTask], None]], None]
 
 
+# A process that has run this many partitions' sessions is replaced by a fresh one. Each session
+# leaves ~10 MB behind in a long-lived process (measured: a worker grew from 585 to 764 MiB over
+# 16 sessions), so a process that never ends would grow with the corpus.
+SESSIONS_PER_PROCESS = 2
+
+
 def in_process(tasks: list[PartitionTask], finished: Callable[[PartitionTask], None]) -> None:
-    for task in tasks:
-        run_partition(task)
-        finished(task)
+    """Here, one session after another; past `SESSIONS_PER_PROCESS` partitions, in a child
+    process replaced after that many, so a long run's memory stays that of a few sessions."""
+    if len(tasks) <= SESSIONS_PER_PROCESS:
+        for task in tasks:
+            run_partition(task)
+            finished(task)
+        return
+    with ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=get_context("spawn"),  # a clean interpreter, not a fork of this one
+        max_tasks_per_child=SESSIONS_PER_PROCESS,
+    ) as child:
+        for task in tasks:  # one at a time, in order, so progress and errors are per partition
+            child.submit(run_partition, task).result()
+            finished(task)
 
 
 @dataclass

@@ -207,6 +207,19 @@ class RejectedPairSchema(ScoredPairSchema, _Rejected):
     """A pair set aside, with every reason it failed."""
 
 
+class PairDecisionSchema(pa.DataFrameModel):
+    """A pair's fate, decided in the gather of a run before its pairs are split into kept and
+    rejected a partition at a time: the same rows, in order, as the judged pairs."""
+
+    pair_id: Series[str] = pa.Field(str_matches=ID_PATTERN, unique=True)
+    verification: Series[str] = pa.Field(isin=VERDICTS)
+    duplicate_of: Series[str] = pa.Field(nullable=True, description="the kept pair of its cluster")
+    reasons: Series[str] = pa.Field(description="JSON list of reasons to reject; [] when kept")
+
+    class Config:
+        strict = True
+
+
 class ExternalPairSchema(pa.DataFrameModel):
     """A row of a dataset made elsewhere (`curation` pipeline); its other columns ride along."""
 

@@ -1,0 +1,60 @@
+"""FramesDataset: a table written a frame at a time loads as the one frame it makes."""
+
+import json
+
+import pandas as pd
+import pytest
+from kedro.io.core import DatasetError
+
+from agentinstruct.datasets import FramesDataset
+from agentinstruct.flow.partitions import Frames
+
+CALL = {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "name": "f"}]}
+
+
+def _parts() -> list[pd.DataFrame]:
+    """Three partitions: the first has no duplicate and no tool call, so pandas types those
+    columns as null there."""
+    return [
+        pd.DataFrame({"pair_id": ["a", "b"], "duplicate_of": [None, None], "turns": [None, None]}),
+        pd.DataFrame({"pair_id": ["c"], "duplicate_of": ["a"], "turns": [[CALL]]}),
+        pd.DataFrame({"pair_id": [], "duplicate_of": [], "turns": []}),
+    ]
+
+
+def test_parquet_from_frames_loads_every_row_with_types_from_any_frame(tmp_path):
+    dataset = FramesDataset(str(tmp_path / "pairs.parquet"))
+    dataset.save(Frames(tuple(lambda part=part: part for part in _parts())))
+    loaded = dataset.load()
+    assert loaded["pair_id"].tolist() == ["a", "b", "c"]
+    assert loaded["duplicate_of"].isna().tolist() == [True, True, False]
+    assert loaded["turns"].isna().tolist() == [True, True, False]
+    assert loaded["turns"][2][0]["tool_calls"][0]["name"] == "f"
+
+
+def test_jsonl_from_a_generator_matches_pandas_json_lines(tmp_path):
+    dataset = FramesDataset(str(tmp_path / "pairs.jsonl"), file_format="jsonl")
+    dataset.save(part for part in _parts())
+    lines = (tmp_path / "pairs.jsonl").read_text().splitlines()
+    assert [json.loads(line)["pair_id"] for line in lines] == ["a", "b", "c"]
+    assert dataset.load()["duplicate_of"].isna().tolist() == [True, True, False]
+
+
+def test_a_frame_that_fails_its_schema_is_named_and_the_file_not_written(tmp_path):
+    decision = {"pair_id": "0123456789abcdef", "duplicate_of": None, "reasons": "[]"}
+    good = pd.DataFrame([{**decision, "verification": "agrees"}])
+    bad = pd.DataFrame([{**decision, "verification": "maybe"}])
+    dataset = FramesDataset(
+        str(tmp_path / "decisions.parquet"),
+        schema="agentinstruct.schemas.frames.PairDecisionSchema",
+    )
+    with pytest.raises(DatasetError, match=r"decisions\.parquet: a frame failed .*PairDecision"):
+        dataset.save(iter([good, bad]))
+    assert not (tmp_path / "decisions.parquet").exists()
+    dataset.save(iter([good, good.assign(pair_id="fedcba9876543210")]))
+    assert dataset.load()["verification"].tolist() == ["agrees", "agrees"]
+
+
+def test_no_frame_at_all_is_an_error(tmp_path):
+    with pytest.raises(DatasetError, match="nothing to save"):
+        FramesDataset(str(tmp_path / "p.parquet")).save(iter([]))
