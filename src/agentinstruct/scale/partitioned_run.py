@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,14 @@ Executor = Callable[[list[PartitionTask], Callable[[PartitionTask], None]], None
 SESSIONS_PER_PROCESS = 2
 
 
+def _fresh_process(sessions: int | None = None) -> ProcessPoolExecutor:
+    """One child process (a clean interpreter, not a fork of this one), replaced after
+    `sessions` tasks."""
+    return ProcessPoolExecutor(
+        max_workers=1, mp_context=get_context("spawn"), max_tasks_per_child=sessions
+    )
+
+
 def in_process(tasks: list[PartitionTask], finished: Callable[[PartitionTask], None]) -> None:
     """Here, one session after another; past `SESSIONS_PER_PROCESS` partitions, in a child
     process replaced after that many, so a long run's memory stays that of a few sessions."""
@@ -81,11 +90,7 @@ def in_process(tasks: list[PartitionTask], finished: Callable[[PartitionTask], N
             run_partition(task)
             finished(task)
         return
-    with ProcessPoolExecutor(
-        max_workers=1,
-        mp_context=get_context("spawn"),  # a clean interpreter, not a fork of this one
-        max_tasks_per_child=SESSIONS_PER_PROCESS,
-    ) as child:
+    with _fresh_process(SESSIONS_PER_PROCESS) as child:
         for task in tasks:  # one at a time, in order, so progress and errors are per partition
             child.submit(run_partition, task).result()
             finished(task)
@@ -168,6 +173,11 @@ def run_partitioned(
         )
         tasks = [PartitionTask(project, skill, name, processes) for name in pending]
         executor(tasks, _Progress(skill, len(tasks)).finished)
-        run_session(project, skill, [GATHER], partition=GATHERED)
+        gather_session = partial(run_session, project, skill, [GATHER], partition=GATHERED)
+        if len(names) > SESSIONS_PER_PROCESS:  # its own process, as a partition's session
+            with _fresh_process() as child:
+                child.submit(gather_session).result()
+        else:
+            gather_session()
         summary[skill] = {"partitions": len(names), "ran": pending}
     return summary
