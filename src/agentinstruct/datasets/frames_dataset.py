@@ -12,21 +12,15 @@ import importlib
 import json
 import tempfile
 from collections.abc import Iterable
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, Literal
 
-import fsspec
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from kedro.io.core import (
-    AbstractVersionedDataset,
-    DatasetError,
-    Version,
-    VersionNotFoundError,
-    get_filepath_str,
-    get_protocol_and_path,
-)
+from kedro.io.core import DatasetError, Version
+
+from agentinstruct.datasets.versioned_file import VersionedFileDataset
 
 
 def _model(path: str | None) -> Any:
@@ -50,7 +44,7 @@ def _unified(schemas: list[pa.Schema]) -> pa.Schema:
     return schema.with_metadata({b"pandas": json.dumps(merged).encode()})
 
 
-class FramesDataset(AbstractVersionedDataset[pd.DataFrame, pd.DataFrame | Iterable[pd.DataFrame]]):
+class FramesDataset(VersionedFileDataset[pd.DataFrame, pd.DataFrame | Iterable[pd.DataFrame]]):
     """Versionable Parquet or JSON Lines table written a frame at a time."""
 
     def __init__(
@@ -62,30 +56,19 @@ class FramesDataset(AbstractVersionedDataset[pd.DataFrame, pd.DataFrame | Iterab
         metadata: dict[str, Any] | None = None,
     ) -> None:
         """`schema`: dotted path of the Pandera `DataFrameModel` each saved frame must pass."""
-        protocol, path = get_protocol_and_path(filepath, version)
-        self._protocol = protocol
-        self._fs = fsspec.filesystem(protocol)
+        super().__init__(filepath, version, metadata)
         self._format = file_format
         self._schema_path = schema
-        self.metadata = metadata
-        super().__init__(
-            filepath=PurePosixPath(path),
-            version=version,
-            exists_function=self._fs.exists,
-            glob_function=self._fs.glob,
-        )
 
     def load(self) -> pd.DataFrame:
-        path = get_filepath_str(self._get_load_path(), self._protocol)
-        with self._fs.open(path, mode="rb") as file:
+        with self._fs.open(self._load_path_str(), mode="rb") as file:
             if self._format == "parquet":
                 return pd.read_parquet(file)
             return pd.read_json(file, lines=True, dtype=False)
 
     def save(self, data: pd.DataFrame | Iterable[pd.DataFrame]) -> None:
         frames = [data] if isinstance(data, pd.DataFrame) else data
-        path = get_filepath_str(self._get_save_path(), self._protocol)
-        self._fs.makedirs(str(PurePosixPath(path).parent), exist_ok=True)
+        path = self._save_path_str()
         checked = map(self._checked, frames)
         if self._format == "parquet":
             self._save_parquet(checked, path)
@@ -133,17 +116,5 @@ class FramesDataset(AbstractVersionedDataset[pd.DataFrame, pd.DataFrame | Iterab
                         table = table.cast(schema)
                     writer.write_table(table)
 
-    def _exists(self) -> bool:
-        try:
-            path = get_filepath_str(self._get_load_path(), self._protocol)
-        except VersionNotFoundError:  # no version saved yet
-            return False
-        return self._fs.exists(path)
-
     def _describe(self) -> dict[str, Any]:
-        return {
-            "filepath": str(self._filepath),
-            "file_format": self._format,
-            "schema": self._schema_path,
-            "version": self._version,
-        }
+        return {**super()._describe(), "file_format": self._format, "schema": self._schema_path}
