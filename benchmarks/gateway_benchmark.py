@@ -3,10 +3,11 @@
 Starts the project's fake OpenAI-compatible server on 127.0.0.1 in its own process, then
 measures, in one run:
   (a) raw AsyncOpenAI + a semaphore (the baseline a hand-written client reaches),
-  (b) the gateway (LiteLLM + Instructor) on structured calls, with an empty cache,
+  (b) the gateway (LiteLLM + Instructor) on structured calls, with an empty cache, online and in
+      batch mode (`calls: batch`: the server's Batch API, which answers a batch at once),
   (c) the whole reading_comprehension pipeline on N documents against the server,
-each as wall time, calls/s and the ratio to its ideal bound, plus CPU ms per call at zero
-latency for (a) and (b). Prints a table and writes JSON.
+each as wall time, calls/s and the ratio to its ideal bound (the online one, for batch mode
+too), plus CPU ms per call at zero latency for (a) and (b). Prints a table and writes JSON.
 
     .venv/bin/python benchmarks/gateway_benchmark.py --calls 2000 --concurrency 64 --latency 0.2
 """
@@ -116,9 +117,12 @@ def _gateway(folder: str, base_url: str, concurrency: int, **config: object) -> 
     return worker_gateway(base_url, cache, concurrency=concurrency, **prices, **config)
 
 
-def gateway(base_url: str, calls: int, concurrency: int) -> None:
+BATCH_MODE = {"calls": "batch", "batch": {"poll_s": 0.05}}
+
+
+def gateway(base_url: str, calls: int, concurrency: int, **config: object) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        llm = _gateway(folder, base_url, concurrency)
+        llm = _gateway(folder, base_url, concurrency, **config)
         requests = [LLMRequest(f"item-{i}", _messages(i), Verdict) for i in range(calls)]
         results = llm.generate("benchmark", requests)
         failed = sum(result.output is None for result in results)
@@ -126,10 +130,14 @@ def gateway(base_url: str, calls: int, concurrency: int) -> None:
             raise RuntimeError(f"{failed} gateway calls failed")
 
 
-def gateway_cpu_ms(base_url: str, calls: int, concurrency: int) -> float:
+def gateway_batch(base_url: str, calls: int, concurrency: int) -> None:
+    gateway(base_url, calls, concurrency, **BATCH_MODE)
+
+
+def gateway_cpu_ms(base_url: str, calls: int, concurrency: int, **config: object) -> float:
     """CPU per call of one gateway once warm (client built, connections open), as in a long run."""
     with tempfile.TemporaryDirectory() as folder:
-        llm = _gateway(folder, base_url, concurrency)
+        llm = _gateway(folder, base_url, concurrency, **config)
         warm_up = [LLMRequest(f"warm-{i}", _messages(-1 - i), Verdict) for i in range(50)]
         llm.generate("warm-up", warm_up)
         requests = [LLMRequest(f"item-{i}", _messages(i), Verdict) for i in range(calls)]
@@ -310,7 +318,11 @@ def main() -> None:
     ideal = math.ceil(args.calls / args.concurrency) * args.latency
     rows = []
     with fake_server(args.latency) as base_url:
-        for name, function in [("raw AsyncOpenAI", raw_openai), ("gateway (structured)", gateway)]:
+        for name, function in [
+            ("raw AsyncOpenAI", raw_openai),
+            ("gateway (structured)", gateway),
+            ("gateway, calls: batch", gateway_batch),
+        ]:
             wall, _ = timed(function, base_url, args.calls, args.concurrency)
             rows.append({"name": name, "calls": args.calls, "wall_s": wall, "bound_s": ideal})
         pooled = gateway_workers(base_url, args.calls, args.concurrency)
@@ -327,6 +339,9 @@ def main() -> None:
         _, cpu = timed(raw_openai, base_url, args.cpu_calls, args.concurrency)
         rows[0]["cpu_ms_per_call"] = 1000 * cpu / args.cpu_calls
         rows[1]["cpu_ms_per_call"] = gateway_cpu_ms(base_url, args.cpu_calls, args.concurrency)
+        rows[2]["cpu_ms_per_call"] = gateway_cpu_ms(
+            base_url, args.cpu_calls, args.concurrency, **BATCH_MODE
+        )
 
     print(
         f"\n{args.calls} calls, {args.concurrency} in flight, {args.latency}s latency "

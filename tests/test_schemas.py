@@ -150,12 +150,16 @@ def test_failed_call_must_carry_its_error() -> None:
         "prompt_tokens": 1,
         "completion_tokens": 1,
         "latency_s": 0.1,
+        "max_tokens": 100,
+        "max_prompt_tokens": 1,
         "cost_usd": 0.0,
         "error_type": None,
         "error": None,
     }
     with pytest.raises(REJECTED, match="failed_calls_carry_their_error"):
         CallLogSchema.validate(pd.DataFrame([row]))
+    # an estimate's row (no call, a placeholder answer) carries no error
+    CallLogSchema.validate(pd.DataFrame([{**row, "status": "estimated", "attempts": 0}]))
 
 
 def test_catalog_validator_rejects_bad_frames_on_save(tmp_path) -> None:

@@ -6,6 +6,7 @@ picks nodes (`--nodes`, `--from-nodes`, `--tags`, ...) or a runner, sets `partit
 runs a pipeline that is not a skill's flow is Kedro's own run, unchanged.
 """
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import click
 from kedro.framework.cli.project import run as kedro_run
 from kedro.framework.startup import bootstrap_project
 
+from agentinstruct.hooks import ESTIMATE_OUTPUTS, is_estimate
 from agentinstruct.pipeline_registry import ALL_SKILLS
 from agentinstruct.scale.partitioned_run import in_process, run_partitioned
 from agentinstruct.scale.sessions import Project
@@ -63,12 +65,31 @@ def _partitioned(cluster: str | None, **options: Any) -> dict[str, Any] | None:
     project = Project(
         str(Path.cwd()), options["env"], options["conf_source"], dict(options["params"])
     )
+    estimate = is_estimate(options["params"].get("estimate_only", False))
+    if estimate:  # an estimate starts from nothing: no partition of an earlier one is reused
+        shutil.rmtree(Path.cwd() / ESTIMATE_OUTPUTS, ignore_errors=True)
     if not cluster:
-        return run_partitioned(project, skills, in_process)
-    from agentinstruct.scale.cluster import dask_executor  # imports Dask only when asked
+        result = run_partitioned(project, skills, in_process)
+    else:
+        from agentinstruct.scale.cluster import dask_executor  # imports Dask only when asked
 
-    with dask_executor(cluster) as (executor, workers):
-        return run_partitioned(project, skills, executor, processes=workers)
+        with dask_executor(cluster) as (executor, workers):
+            result = run_partitioned(project, skills, executor, processes=workers)
+    if estimate:
+        _report_projections(project, skills)
+    return result
+
+
+def _report_projections(project: Project, skills: list[str]) -> None:
+    """Print each skill's projection and save it (`<skill>.projection`)."""
+    from agentinstruct.flow.projection import projection_table, save_projection
+
+    with project.session(estimate_only=True) as session:
+        catalog = session.load_context().catalog
+        for skill in skills:
+            projection = save_projection(catalog, skill)
+            click.echo(f"\nProjection of {skill} (no call was made):\n")
+            click.echo(projection_table(projection))
 
 
 def _run(cluster: str | None, **options: Any) -> Any:

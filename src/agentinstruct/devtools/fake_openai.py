@@ -3,7 +3,8 @@
 It answers `/v1/chat/completions` after a fixed latency with JSON valid for the request's
 `response_format` JSON schema (or its first tool's parameters), and injects faults at given
 rates: 429 with Retry-After, 500, answers slower than the client's timeout, malformed JSON and
-output truncated at max_tokens. Run it as a process:
+output truncated at max_tokens. It also serves OpenAI's Batch API (`/v1/files`, `/v1/batches`,
+see `fake_batches.py`). Run it as a process:
 
     python -m agentinstruct.devtools.fake_openai --port 8765 --latency 0.2 --rate-429 0.1
 """
@@ -21,7 +22,8 @@ from typing import Any
 
 from aiohttp import web
 
-from agentinstruct.devtools.schema_example import schema_example
+from agentinstruct.devtools.fake_batches import BatchFaults, FakeBatchAPI
+from agentinstruct.gateway.placeholders import placeholder_answer
 
 HOST = "127.0.0.1"
 
@@ -46,9 +48,13 @@ class FakeOpenAIServer:
     seed: int = 0
     port: int = 0
     served: Counter = field(default_factory=Counter)
+    batch_faults: BatchFaults = field(default_factory=BatchFaults)
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
+        self.batch_api = FakeBatchAPI(
+            completion, self._fault, self.served, self.batch_faults, seed=self.seed
+        )
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -61,6 +67,7 @@ class FakeOpenAIServer:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_get("/stats", self._stats)
+        self.batch_api.routes(app)
         return app
 
     async def _stats(self, request: web.Request) -> web.Response:
@@ -131,24 +138,17 @@ def completion(body: dict[str, Any], fault: str | None = None) -> dict[str, Any]
     prompt = json.dumps(body.get("messages", []), sort_keys=True)
     salt = hashlib.sha256(prompt.encode()).hexdigest()
     message: dict[str, Any] = {"role": "assistant", "content": None}
+    text = placeholder_answer(body)
     tools = body.get("tools")
     if tools:
-        function = tools[0]["function"]
-        arguments = json.dumps(schema_example(function.get("parameters", {}), salt))
         message["tool_calls"] = [
             {
                 "id": f"call_{salt[:12]}",
                 "type": "function",
-                "function": {"name": function["name"], "arguments": arguments},
+                "function": {"name": tools[0]["function"]["name"], "arguments": text},
             }
         ]
-        text = arguments
     else:
-        response_format = body.get("response_format") or {}
-        schema = response_format.get("json_schema", {}).get("schema") or response_format.get(
-            "schema"
-        )
-        text = json.dumps(schema_example(schema, salt)) if schema else f"fake answer {salt[:8]}"
         message["content"] = text
     finish_reason = "tool_calls" if tools else "stop"
     if fault in ("malformed", "truncated"):
@@ -181,6 +181,9 @@ def main() -> None:
     for name in ("429", "500", "timeout", "malformed", "truncated"):
         parser.add_argument(f"--rate-{name}", type=float, default=0.0)
     parser.add_argument("--timeout-s", type=float, default=30.0)
+    parser.add_argument("--batch-failed-line", type=float, default=0.0)
+    parser.add_argument("--batch-expired-line", type=float, default=0.0)
+    parser.add_argument("--batch-completion-s", type=float, default=0.0)
     args = parser.parse_args()
     server = FakeOpenAIServer(
         latency_s=args.latency,
@@ -193,6 +196,11 @@ def main() -> None:
             malformed=args.rate_malformed,
             truncated=args.rate_truncated,
             timeout_s=args.timeout_s,
+        ),
+        batch_faults=BatchFaults(
+            failed_line=args.batch_failed_line,
+            expired_line=args.batch_expired_line,
+            completion_s=args.batch_completion_s,
         ),
     )
     web.run_app(server._app(), host=HOST, port=args.port, access_log=None, print=None)

@@ -1,6 +1,8 @@
 """Runs the gateway on N synthetic requests against an endpoint, as a process one can kill.
 
-python -m agentinstruct.devtools.gateway_worker BASE_URL CACHE_PATH N OUT_JSON
+python -m agentinstruct.devtools.gateway_worker BASE_URL CACHE_PATH N OUT_JSON [CONFIG_JSON]
+
+CONFIG_JSON: gateway settings over the defaults, e.g. '{"calls": "batch"}'.
 """
 
 import json
@@ -29,7 +31,8 @@ def gateway(base_url: str, cache_path: str, **config: object) -> LLMGateway:
 
 def main() -> None:
     base_url, cache_path, count, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-    results = gateway(base_url, cache_path).generate("worker", requests(count))
+    config = json.loads(sys.argv[5]) if len(sys.argv) > 5 else {}
+    results = gateway(base_url, cache_path, **config).generate("worker", requests(count))
     outputs = [result.output.model_dump() if result.output else None for result in results]
     with open(out, "w") as file:
         json.dump(outputs, file)

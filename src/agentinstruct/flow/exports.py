@@ -66,39 +66,59 @@ def _hf_message(message: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def export_pairs(
-    pairs: pd.DataFrame,
-) -> tuple[list[dict], list[dict], list[dict], pd.DataFrame]:
-    """One record per pair in each format, in pair order.
+def orca_records(pairs: pd.DataFrame) -> list[dict]:
+    """orca-agentinstruct rows: `messages` as a JSON string."""
+    return [{"messages": messages} for messages in pairs["messages"]]
 
-    Returns:
-        orca-agentinstruct rows (`messages` as a JSON string), OpenAI chat fine-tuning records
-        (`messages`, and `tools` when the pair has any), ShareGPT records, and the Hugging Face
-        frame (`HuggingFaceExportSchema`).
-    """
-    orca, openai, sharegpt, hugging_face = [], [], [], []
-    for pair in pairs.itertuples(index=False):
-        messages = json.loads(pair.messages)
-        tools = json.loads(pair.tools)
-        orca.append({"messages": pair.messages})
-        openai.append(
+
+def openai_records(pairs: pd.DataFrame) -> list[dict]:
+    """OpenAI chat fine-tuning records: `messages`, and `tools` when the pair has any."""
+    records = []
+    for messages, tools in zip(pairs["messages"], pairs["tools"], strict=True):
+        tools = json.loads(tools)
+        records.append(
             {
-                "messages": [_openai_message(m) for m in messages],
+                "messages": [_openai_message(m) for m in json.loads(messages)],
                 **({"tools": tools} if tools else {}),
             }
         )
-        sharegpt.append(
+    return records
+
+
+def sharegpt_records(pairs: pd.DataFrame) -> list[dict]:
+    """ShareGPT records: the system turn, then the turns (`_sharegpt_turns`)."""
+    records = []
+    for messages, tools in zip(pairs["messages"], pairs["tools"], strict=True):
+        messages, tools = json.loads(messages), json.loads(tools)
+        records.append(
             {
                 "system": messages[0]["content"],
                 "conversations": _sharegpt_turns(messages),
                 **({"tools": json.dumps(tools)} if tools else {}),
             }
         )
-        hugging_face.append(
-            {
-                **{column: getattr(pair, column) for column in HF_COLUMNS},
-                "messages": [_hf_message(m) for m in messages],
-                "tools": pair.tools,
-            }
-        )
-    return orca, openai, sharegpt, frame_of(HuggingFaceExportSchema, hugging_face)
+    return records
+
+
+def hugging_face_frame(pairs: pd.DataFrame) -> pd.DataFrame:
+    """The Hugging Face frame (`HuggingFaceExportSchema`): messages as a list of structs."""
+    rows = [
+        {
+            **{column: getattr(pair, column) for column in HF_COLUMNS},
+            "messages": [_hf_message(m) for m in json.loads(pair.messages)],
+            "tools": pair.tools,
+        }
+        for pair in pairs.itertuples(index=False)
+    ]
+    return frame_of(HuggingFaceExportSchema, rows)
+
+
+EXPORT_FORMATS = (orca_records, openai_records, sharegpt_records, hugging_face_frame)
+
+
+def export_pairs(
+    pairs: pd.DataFrame,
+) -> tuple[list[dict], list[dict], list[dict], pd.DataFrame]:
+    """One record per pair in each format (`EXPORT_FORMATS`), in pair order."""
+    orca, openai, sharegpt, hugging_face = (export(pairs) for export in EXPORT_FORMATS)
+    return orca, openai, sharegpt, hugging_face

@@ -8,7 +8,7 @@ duplicate cluster (`pair_decisions`), and the kept and rejected pairs, the expor
 report apply those decisions partition by partition. The report holds only the columns it counts.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from itertools import chain
 from typing import Any
@@ -17,7 +17,7 @@ import pandas as pd
 
 from agentinstruct.curation.selection import decisions_by_frame, pair_decisions, split_pairs
 from agentinstruct.flow.call_log import USAGE_COLUMNS
-from agentinstruct.flow.exports import export_pairs
+from agentinstruct.flow.exports import EXPORT_FORMATS
 from agentinstruct.flow.partitions import (
     Frames,
     Loaders,
@@ -118,15 +118,17 @@ def export_partitioned_pairs(
     partition_index: dict[str, Any],
     partition: str,
 ) -> tuple[Iterator[dict], Iterator[dict], Iterator[dict], Iterator[pd.DataFrame]]:
-    """The kept pairs in each export format (`export_pairs`), a partition at a time."""
+    """The kept pairs in each export format (`EXPORT_FORMATS`), a partition at a time: each
+    format's stream reads the partitions and converts them to that format only."""
     judged = partition_frames(judged_pairs, partition_index, partition)
 
-    def exported(position: int) -> Iterator[Any]:
+    def exported(export: Callable[[pd.DataFrame], Any]) -> Iterator[Any]:
         for frame, decided in decisions_by_frame(judged, pair_decisions):
-            yield export_pairs(split_pairs(frame, decided)[0])[position]
+            yield export(split_pairs(frame, decided)[0])
 
-    orca, openai, sharegpt = (chain.from_iterable(exported(k)) for k in range(3))
-    return orca, openai, sharegpt, exported(3)
+    orca, openai, sharegpt, hugging_face = EXPORT_FORMATS
+    records = (chain.from_iterable(exported(export)) for export in (orca, openai, sharegpt))
+    return (*records, exported(hugging_face))
 
 
 def _curation_rows(

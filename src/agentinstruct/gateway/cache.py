@@ -12,6 +12,8 @@ import hashlib
 import json
 import sqlite3
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,12 +57,21 @@ def cache_key(
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+Run = Callable[[str, tuple], list[tuple]]
+
+
 class ResponseTable:
     """What both backends do alike: count and close the `responses` table's connection, which
-    each holds under a lock (`_connection`, `_lock`)."""
+    each holds under a lock (`_connection`, `_lock`), and run the ledgers' SQL beside it (written
+    with `?` placeholders and SQL that SQLite and PostgreSQL both read)."""
 
     _connection: Any
     _lock: threading.Lock
+
+    def sql(self, statement: str, params: tuple = ()) -> list[tuple]:
+        """One statement, committed; its rows if it returns any."""
+        with self.exclusively() as run:  # each backend's: one transaction no process interleaves
+            return run(statement, params)
 
     def __len__(self) -> int:
         with self._lock:
@@ -105,6 +116,22 @@ class ResponseCache(ResponseTable):
                 ).fetchall()
             found.update({row[0]: CachedResponse(*row[1:]) for row in rows})
         return found
+
+    def _execute(self, statement: str, params: tuple = ()) -> list[tuple]:
+        return self._connection.execute(statement, params).fetchall()
+
+    @contextmanager
+    def exclusively(self) -> Iterator[Run]:
+        # BEGIN IMMEDIATE takes the write lock before reading, so two processes cannot both
+        # read the same total and both write a hold on it
+        with self._lock:
+            self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._execute
+            except BaseException:
+                self._connection.rollback()
+                raise
+            self._connection.commit()
 
     def put(self, key: str, model: str, response: CachedResponse) -> None:
         with self._lock, self._connection:

@@ -29,6 +29,24 @@ class Deployment(BaseModel):
     weight: float = Field(default=1.0, gt=0, description="its share of the calls")
 
 
+class BatchSettings(BaseModel):
+    """How batch mode (`calls: batch`) uses a provider's batch API."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_requests: int = Field(default=50_000, gt=0, description="lines per batch (OpenAI's cap)")
+    max_bytes: int = Field(
+        default=200_000_000, gt=0, description="bytes of a batch's input file (OpenAI: 200 MB)"
+    )
+    poll_s: float = Field(default=30.0, gt=0, description="seconds between looks at a batch")
+    resubmits: int = Field(
+        default=2,
+        ge=0,
+        description="new batches for lines that failed or expired; after them, online calls",
+    )
+    completion_window: Literal["24h"] = "24h"
+
+
 class GatewayConfig(BaseModel):
     """One model endpoint and how to call it."""
 
@@ -42,6 +60,26 @@ class GatewayConfig(BaseModel):
         " then the fleet's name (and part of the cache key)",
     )
     generation: GenerationParams = GenerationParams()
+    calls: Literal["online", "batch"] = Field(
+        default="online",
+        description="batch: a stage's uncached requests go to the provider's batch API (half"
+        " price, results within the completion window); online: one HTTP call each",
+    )
+    batch: BatchSettings = BatchSettings()
+    budget_usd: float | None = Field(
+        default=None,
+        ge=0,
+        description="the most the calls named `budget_name` may spend, counted in the cache"
+        " database across runs, partitions and workers; past it, items become failure records",
+    )
+    budget_name: str | None = Field(
+        default=None, description="what the budget counts; default: the model's name"
+    )
+    estimate_only: bool = Field(
+        default=False,
+        description="make no call: answer with placeholders and record what each call would"
+        " cost (the projection run)",
+    )
     concurrency: int = Field(
         default=8, gt=0, description="most requests in flight; halved on each 429, then regrown"
     )

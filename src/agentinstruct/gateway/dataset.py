@@ -55,6 +55,16 @@ class LLMGatewayDataset(ReadOnlyDataset[LLMGateway]):
         self.metadata = metadata
         self._gateway: LLMGateway | None = None
 
+    @property
+    def config(self) -> GatewayConfig:
+        return self._config
+
+    def estimate_only(self) -> None:
+        """Make no call: the gateway, once loaded, answers with placeholders (an estimate)."""
+        if self._gateway is not None and not self._config.estimate_only:
+            raise RuntimeError("the gateway was loaded before the run became an estimate")
+        self._config = self._config.model_copy(update={"estimate_only": True})
+
     def load(self) -> LLMGateway:
         # One gateway per catalog: every stage shares its cache connection and the loaded model.
         if self._gateway is None:

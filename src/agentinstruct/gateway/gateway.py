@@ -17,6 +17,7 @@ import litellm
 from pydantic import BaseModel
 from tqdm.auto import tqdm
 
+from agentinstruct.gateway.budget import Budget
 from agentinstruct.gateway.cache import CachedResponse, cache_key
 from agentinstruct.gateway.config import Credentials, GatewayConfig
 from agentinstruct.gateway.errors import (
@@ -31,13 +32,15 @@ from agentinstruct.gateway.errors import (
 from agentinstruct.gateway.fleet import build_router
 from agentinstruct.gateway.instructor_internals import MODES, call_model, speed_up_instructor
 from agentinstruct.gateway.local_model import register_embedded_provider
-from agentinstruct.gateway.providers import register_price, require_api_key
+from agentinstruct.gateway.pricing import Pricing
+from agentinstruct.gateway.providers import require_api_key
 from agentinstruct.gateway.records import CallRecord, LLMRequest, LLMResult
 from agentinstruct.gateway.stores import open_cache
 from agentinstruct.gateway.throttle import Throttle
 
 litellm.suppress_debug_info = True
 speed_up_instructor()
+BUDGET_WAIT_S = 0.2  # how often a call the budget cannot fit yet looks again
 _attempts: contextvars.ContextVar[list[int]] = contextvars.ContextVar("llm_attempts")
 
 
@@ -68,13 +71,16 @@ class LLMGateway:
             config.concurrency, config.requests_per_minute, config.tokens_per_minute
         )
         register_embedded_provider()
-        register_price(config)
+        self.pricing = Pricing(config)  # registers a configured price with LiteLLM
         self._cache = open_cache(config.cache_path)
+        self.budget = self._open_budget()
+        self._budget_spent_out = False
         if config.deployments:
             router = build_router(config, self._credentials)
             complete, self._call_kwargs = router.acompletion, {}
         else:
-            require_api_key(config.model, self._credentials)
+            if not config.estimate_only:  # an estimate makes no call: it needs no key
+                require_api_key(config.model, self._credentials)
             complete = litellm.acompletion
             # the provider named once: LiteLLM would otherwise work it out on every call
             provider = litellm.get_llm_provider(config.model)[1]
@@ -87,6 +93,17 @@ class LLMGateway:
     @property
     def model(self) -> str:
         return self.config.model
+
+    def _open_budget(self) -> Budget | None:
+        if self.config.budget_usd is None:
+            return None
+        if not self.pricing.known:
+            raise ValueError(
+                f"budget_usd needs a price for {self.pricing.model!r}, which LiteLLM's price map"
+                " lacks: set input_cost_per_token and output_cost_per_token on the teacher's"
+                " catalog entry."
+            )
+        return Budget(self._cache, self.config.budget_name or self.model, self.config.budget_usd)
 
     def generate(self, stage: str, requests: Sequence[LLMRequest]) -> list[LLMResult]:
         """Answer `requests` from the cache, the rest concurrently; results in request order."""
@@ -169,7 +186,7 @@ class LLMGateway:
         _attempts.set(attempts)
         latency_s = 0.0  # time at the endpoint, not in the queue before it
         for retry in range(self.config.transport_retries + 1):
-            attempt = await self._attempt(request, params, tokens)
+            attempt = await self._attempt(request, key, params, tokens)
             latency_s += attempt.latency_s
             if attempt.error is None or not await self._will_retry(attempt, retry):
                 break
@@ -185,18 +202,47 @@ class LLMGateway:
         )
 
     async def _attempt(
-        self, request: LLMRequest, params: dict[str, Any], tokens: int
+        self, request: LLMRequest, key: str, params: dict[str, Any], tokens: int
     ) -> "_Attempt":
-        """One try, once the throttle allows it: an Instructor call with its re-asks."""
+        """One try, once the throttle and the budget allow it: an Instructor call with its
+        re-asks."""
         async with self.throttle.slot(tokens):
             sent_at = time.monotonic()
+            if self.budget is not None:
+                most_usd = self.pricing.most_usd(request, params["max_tokens"])
+                if not await self._within_budget(key, most_usd):
+                    return _Attempt(sent_at, 0.0, error=self.budget.exhausted(most_usd))
             try:
                 output, completion = await self._ask(request, params)
             except Exception as error:  # one bad call must not end the run: it becomes a record
+                self._spent(key, getattr(error, "total_usage", None))
                 return _Attempt(sent_at, time.monotonic() - sent_at, error=error)
             latency_s = time.monotonic() - sent_at
+            self._spent(key, getattr(completion, "usage", None))
         await self.throttle.succeeded()
         return _Attempt(sent_at, latency_s, output, completion)
+
+    async def _within_budget(self, key: str, most_usd: float) -> bool:
+        """Hold the most this call can cost; while it does not fit but calls are in flight (in
+        any process), wait for them to settle; with none in flight, the budget is spent."""
+        hold_s = self.config.timeout_s * (self.config.transport_retries + 1) + 60
+        while not self._budget_spent_out:
+            if self.budget.hold(key, most_usd, hold_s):
+                return True
+            if self.budget.standing().holds == 0:
+                self._budget_spent_out = True
+            else:
+                await asyncio.sleep(BUDGET_WAIT_S)
+        return False
+
+    def _spent(self, key: str, usage: Any) -> None:
+        """Settle the call's hold at what its tokens cost (re-asks included in Instructor's
+        usage)."""
+        if self.budget is not None:
+            usd = self.pricing.online_usd(
+                _tokens(usage, "prompt_tokens"), _tokens(usage, "completion_tokens")
+            )
+            self.budget.settle(key, usd)
 
     async def _will_retry(self, attempt: "_Attempt", retry: int) -> bool:
         """True after backing off when the endpoint, not the request, failed and tries remain;
@@ -268,7 +314,9 @@ class LLMGateway:
                 stage=stage,
                 item_id=request.item_id,
                 model=self.model,
-                status="failed" if output is None else "ok",
+                status="failed" if output is None else record.pop("status", "ok"),
+                max_tokens=self._params(request)["max_tokens"],
+                max_prompt_tokens=record.pop("max_prompt_tokens", response.prompt_tokens),
                 prompt_tokens=response.prompt_tokens,
                 completion_tokens=response.completion_tokens,
                 error_type=response.error_type,

@@ -1,5 +1,6 @@
 """Every use of Instructor beyond its public `from_litellm` client, in one place to update when
-Instructor changes: its modes, its exceptions, the response class it builds per call, and one
+Instructor changes: its modes, its exceptions, the response class it builds per call, the
+request and parsing it does around a call (used on their own for provider batch files), and one
 speed-up.
 
 The speed-up, one walk per response class instead of five per call: Instructor 1.17 walks the
@@ -17,6 +18,7 @@ from typing import Any
 import instructor
 from instructor.core import IncompleteOutputException, InstructorRetryException
 from instructor.v2.core.function_calls import response_schema
+from instructor.v2.core.response import handle_response_model, process_response
 from pydantic import BaseModel
 
 __all__ = [
@@ -24,6 +26,8 @@ __all__ = [
     "IncompleteOutputException",
     "InstructorRetryException",
     "call_model",
+    "parse_completion",
+    "request_body",
     "speed_up_instructor",
 ]
 
@@ -45,6 +49,25 @@ _FUNCTION = "reject_async_validators"
 def call_model(response_model: type[BaseModel]) -> type[BaseModel]:
     """The class Instructor would otherwise rebuild with `create_model` on every call (~1 ms)."""
     return response_schema(response_model)
+
+
+def request_body(
+    response_model: type[BaseModel], mode: str, messages: list[dict], params: dict[str, Any]
+) -> dict[str, Any]:
+    """The chat request Instructor would send for `response_model` (its `response_format` or
+    tools, its messages), without sending it: a line of a provider batch file."""
+    _, body = handle_response_model(
+        call_model(response_model), MODES[mode], messages=messages, **params
+    )
+    return body
+
+
+def parse_completion(completion: Any, response_model: type[BaseModel], mode: str) -> BaseModel:
+    """A chat completion parsed and validated the way Instructor parses a call's answer; raises
+    `ValidationError`, `JSONDecodeError` or `IncompleteOutputException` as a call would."""
+    return process_response(
+        completion, response_model=call_model(response_model), stream=False, mode=MODES[mode]
+    )
 
 
 def _remember_passes(check: Callable[[Any], None]) -> Callable[[Any], None]:

@@ -142,8 +142,30 @@ class EmbeddedLlamaProvider(CustomLLM):
     async def acompletion(self, *args: Any, **kwargs: Any) -> ModelResponse:
         return await asyncio.to_thread(self.completion, *args, **kwargs)
 
+    def count_tokens(self, model: str, messages: list[dict] | None, text: str = "") -> int:
+        """Tokens of a chat prompt as `completion` sends it (the model's own template and
+        tokenizer: what its usage reports), or of a bare text."""
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        with self._lock:
+            llama = self._load(model.removeprefix(f"{PROVIDER}/"))
+            if messages is None:
+                return len(llama.tokenize(text.encode(), add_bos=False, special=False))
+            vocabulary = llama._model
+            formatted = Jinja2ChatFormatter(
+                template=llama.metadata["tokenizer.chat_template"],
+                eos_token=vocabulary.token_get_text(llama.token_eos()),
+                bos_token=vocabulary.token_get_text(llama.token_bos()),
+            )(messages=messages)
+            prompt = formatted.prompt.encode()
+            return len(llama.tokenize(prompt, add_bos=not formatted.added_special, special=True))
+
 
 _provider = EmbeddedLlamaProvider()
+
+
+def count_embedded_tokens(model: str, messages: list[dict] | None, text: str = "") -> int:
+    return _provider.count_tokens(model, messages, text)
 
 
 def register_embedded_provider() -> None:

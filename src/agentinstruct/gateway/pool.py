@@ -15,7 +15,9 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
+from agentinstruct.gateway.batch import BatchGateway
 from agentinstruct.gateway.config import Credentials, GatewayConfig
+from agentinstruct.gateway.estimate import EstimatingGateway
 from agentinstruct.gateway.gateway import LLMGateway
 from agentinstruct.gateway.records import CallRecord, LLMRequest, LLMResult
 
@@ -88,7 +90,12 @@ class PooledGateway(LLMGateway):
 def open_gateway(
     config: GatewayConfig, credentials: Credentials | dict[str, Credentials] | None = None
 ) -> LLMGateway:
-    """The gateway a config asks for: this process's share of the limits when several share
-    the endpoints, and worker processes when `workers > 1`."""
+    """The gateway a config asks for: placeholders and counts for `estimate_only`; this
+    process's share of the limits when several share the endpoints; the provider's batch API
+    for `calls: batch` (no client CPU to spread); worker processes when `workers > 1`."""
     config = config.share(config.shared_by).model_copy(update={"shared_by": 1})
+    if config.estimate_only:
+        return EstimatingGateway(config, credentials)
+    if config.calls == "batch":
+        return BatchGateway(config, credentials)
     return (PooledGateway if config.workers > 1 else LLMGateway)(config, credentials)

@@ -8,6 +8,8 @@ its calls in flight and any other worker reuses every answer already written.
 """
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -16,10 +18,12 @@ from agentinstruct.gateway.cache import (
     POSTGRES_SCHEMES,
     CachedResponse,
     ResponseTable,
+    Run,
     entry_row,
 )
 
 _COLUMNS = "content, prompt_tokens, completion_tokens, error_type, error"
+_LEDGER_LOCK = 0x41474E54  # the advisory lock that serialises the ledgers' transactions
 
 
 def is_postgres(location: str) -> bool:
@@ -57,6 +61,16 @@ class PostgresResponseCache(ResponseTable):
                 f"SELECT key, {_COLUMNS} FROM responses WHERE key = ANY(%s)", (keys,)
             ).fetchall()
         return {row[0]: CachedResponse(*row[1:]) for row in rows}
+
+    def _execute(self, statement: str, params: tuple = ()) -> list[tuple]:
+        cursor = self._connection.execute(statement.replace("?", "%s"), params)
+        return cursor.fetchall() if cursor.description else []
+
+    @contextmanager
+    def exclusively(self) -> Iterator[Run]:
+        with self._lock, self._connection.transaction():
+            self._connection.execute("SELECT pg_advisory_xact_lock(%s)", (_LEDGER_LOCK,))
+            yield self._execute
 
     def put(self, key: str, model: str, response: CachedResponse) -> None:
         with self._lock:

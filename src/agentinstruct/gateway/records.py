@@ -28,6 +28,8 @@ class CallRecord:
     prompt_tokens: int
     completion_tokens: int
     latency_s: float
+    max_tokens: int = 0  # the cap the request was sent with: an estimate's completion bound
+    max_prompt_tokens: int = 0  # prompt_tokens, or for an estimate the most its prompt can be
     cost_usd: float = 0.0
     error_type: str | None = None
     error: str | None = None

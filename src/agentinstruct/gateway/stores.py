@@ -1,9 +1,10 @@
 """Which response cache a location names: a SQLite file, or a PostgreSQL server."""
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
 
-from agentinstruct.gateway.cache import CachedResponse, ResponseCache
+from agentinstruct.gateway.cache import CachedResponse, ResponseCache, Run
 from agentinstruct.gateway.postgres_cache import PostgresResponseCache, is_postgres
 
 
@@ -12,6 +13,8 @@ class ResponseStore(Protocol):
 
     def get_many(self, keys: list[str]) -> dict[str, CachedResponse]: ...
     def put(self, key: str, model: str, response: CachedResponse) -> None: ...
+    def sql(self, statement: str, params: tuple = ()) -> list[tuple]: ...
+    def exclusively(self) -> AbstractContextManager[Run]: ...
     def __len__(self) -> int: ...
     def close(self) -> None: ...
 

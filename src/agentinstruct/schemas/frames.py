@@ -14,7 +14,7 @@ from pandera.typing import Series
 from agentinstruct.schemas.llm_outputs import ANSWER_FORMATS
 
 ID_PATTERN = r"^[0-9a-f]{16}$"
-CALL_STATUSES = ("ok", "failed")
+CALL_STATUSES = ("ok", "failed", "estimated")  # estimated: no call, a placeholder answer
 
 
 class _Frame(pa.DataFrameModel):
@@ -290,13 +290,17 @@ class CallLogSchema(_Frame):
     prompt_tokens: Series[int] = pa.Field(ge=0)
     completion_tokens: Series[int] = pa.Field(ge=0)
     latency_s: Series[float] = pa.Field(ge=0)
+    max_tokens: Series[int] = pa.Field(ge=0, description="the completion cap it was sent with")
+    max_prompt_tokens: Series[int] = pa.Field(
+        ge=0, description="= prompt_tokens; an estimate's: with earlier answers at max_tokens"
+    )
     cost_usd: Series[float] = pa.Field(ge=0, description="0 for cached and failed calls")
     error_type: Series[str] = pa.Field(nullable=True)
     error: Series[str] = pa.Field(nullable=True)
 
     @pa.dataframe_check(name="failed_calls_carry_their_error")
     def _failures_explained(cls, frame: pd.DataFrame) -> Series[bool]:
-        return (frame["status"] == "ok") | frame["error"].notna()
+        return (frame["status"] != "failed") | frame["error"].notna()
 
 
 def _is_json_list_of_strings(value: str) -> bool:

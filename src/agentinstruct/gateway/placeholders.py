@@ -1,7 +1,15 @@
-"""A deterministic example value for a JSON schema: what a fake teacher answers."""
+"""A deterministic example value for a JSON schema: what the fake teacher answers, and the
+placeholder answer of an estimate run (no call), so both make the same items downstream."""
 
 import hashlib
+import json
+import re
 from typing import Any
+
+# How a placeholder's text names itself: an estimate finds it again in later prompts, and can
+# take it out to count a prompt as if the answers it quotes were empty.
+PLACEHOLDER_ID = r"fake ([0-9a-f]{8})"
+PLACEHOLDER_TEXT = r"(?:fake [0-9a-f]{8} ?)+\.?"
 
 
 def _pick(salt: str, count: int) -> int:
@@ -44,3 +52,32 @@ def schema_example(schema: dict[str, Any], salt: str, defs: dict[str, Any] | Non
     if kind == "boolean":
         return True
     return None
+
+
+def placeholder_answer(body: dict[str, Any], schema: dict[str, Any] | None = None) -> str:
+    """The JSON text answering a chat request body: an example of its `response_format`
+    schema (or of its first tool's parameters, or of `schema` for modes that put the schema in
+    the prompt), salted by its messages."""
+    prompt = json.dumps(body.get("messages", []), sort_keys=True)
+    salt = hashlib.sha256(prompt.encode()).hexdigest()
+    tools = body.get("tools")
+    if tools:
+        return json.dumps(schema_example(tools[0]["function"].get("parameters", {}), salt))
+    response_format = body.get("response_format") or {}
+    schema = (
+        response_format.get("json_schema", {}).get("schema")
+        or response_format.get("schema")
+        or schema
+    )
+    return json.dumps(schema_example(schema, salt)) if schema else f"fake answer {salt[:8]}"
+
+
+def without_placeholders(value: Any) -> Any:
+    """`value` (a string, or JSON of lists and dicts) with every placeholder text emptied."""
+    if isinstance(value, str):
+        return re.sub(PLACEHOLDER_TEXT, "", value)
+    if isinstance(value, list):
+        return [without_placeholders(item) for item in value]
+    if isinstance(value, dict):
+        return {key: without_placeholders(item) for key, item in value.items()}
+    return value

@@ -1,0 +1,156 @@
+"""What a run would ask and pay, stage by stage, read from an estimate run's call log.
+
+An estimate run (`estimate_only`) makes no call: its log has a row per request the real run
+would make, `estimated` (a placeholder answered it) or cached (an earlier run, such as a pilot,
+already paid for it). For the requests still to pay, the projection gives:
+- tokens as bounds: prompts counted as they would be sent, with the earlier answers they quote
+  empty (low) or as long as their `max_tokens` (high); completions from a valid answer with
+  empty texts (low) to `max_tokens` (high);
+- their price online and through the provider's batch API, from LiteLLM's price map or the
+  prices configured on the teacher's entry;
+- where the cache holds at least `MIN_MEASURED` real answers of a stage (a pilot), a measured
+  estimate: the mean tokens of those answers times the requests to pay, with a 95% interval.
+"""
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from agentinstruct.gateway.pricing import Pricing
+
+MIN_MEASURED = 2
+Z_95 = 1.96
+
+
+def save_projection(catalog: Any, skill: str) -> dict[str, Any]:
+    """The projection of a skill's estimate run, from its gathered call log, priced with the
+    catalog's teacher and judge, saved as `<skill>.projection`."""
+    prices = {}
+    for name in ("teacher_llm", "judge_llm"):
+        config = catalog.get(name).config
+        prices[config.model] = Pricing(config)
+    projection = {"skill": skill, **project_calls(catalog.load(f"{skill}.llm_calls"), prices)}
+    catalog.save(f"{skill}.projection", projection)
+    return projection
+
+
+def project_calls(calls: pd.DataFrame, prices: dict[str, Pricing]) -> dict[str, Any]:
+    """The projection of every stage (in the order the run asked them) and their total."""
+    stages = {
+        str(stage): _stage(rows, prices.get(str(rows["model"].iloc[0])))
+        for stage, rows in calls.groupby("stage", sort=False)
+    }
+    return {"stages": stages, "total": _total(list(stages.values()))}
+
+
+def _stage(rows: pd.DataFrame, pricing: Pricing | None) -> dict[str, Any]:
+    to_pay = rows[rows["status"] == "estimated"]
+    prompt = _bounds(to_pay["prompt_tokens"].sum(), to_pay["max_prompt_tokens"].sum())
+    completion = _bounds(to_pay["completion_tokens"].sum(), to_pay["max_tokens"].sum())
+    projection: dict[str, Any] = {
+        "model": str(rows["model"].iloc[0]),
+        "requests": len(rows),
+        "from_cache": int(rows["cached"].sum()),
+        "to_pay": len(to_pay),
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        **_prices(pricing, prompt, completion),
+    }
+    measured = rows[rows["cached"] & (rows["status"] == "ok")]
+    if len(measured) >= MIN_MEASURED and len(to_pay):
+        prompt_m = _measured(measured["prompt_tokens"], len(to_pay))
+        completion_m = _measured(measured["completion_tokens"], len(to_pay))
+        projection["measured"] = {
+            "answers_measured": len(measured),
+            "prompt_tokens": prompt_m,
+            "completion_tokens": completion_m,
+            **_prices(pricing, prompt_m, completion_m),
+        }
+    return projection
+
+
+def _bounds(low: float, high: float) -> dict[str, int]:
+    return {"low": int(low), "high": int(high)}
+
+
+def _measured(tokens: pd.Series, count: int) -> dict[str, int]:
+    """`count` more answers like the measured ones: their sum and its 95% interval (the noise
+    of `count` draws plus the uncertainty of the measured mean)."""
+    mean, variance = float(tokens.mean()), float(tokens.var(ddof=1))
+    spread = Z_95 * math.sqrt(count * variance + count**2 * variance / len(tokens))
+    return {
+        "expected": round(count * mean),
+        "low": max(0, round(count * mean - spread)),
+        "high": round(count * mean + spread),
+    }
+
+
+def _prices(
+    pricing: Pricing | None, prompt: dict[str, int], completion: dict[str, int]
+) -> dict[str, Any]:
+    """USD online and batch for each of the token figures (low, high, expected)."""
+    if pricing is None or not pricing.known:
+        return {"usd_online": None, "usd_batch": None}
+    return {
+        f"usd_{mode}": {
+            figure: round(price(prompt[figure], completion[figure]), 6) for figure in prompt
+        }
+        for mode, price in (("online", pricing.online_usd), ("batch", pricing.batch_usd))
+    }
+
+
+def _total(stages: list[dict[str, Any]]) -> dict[str, Any]:
+    total: dict[str, Any] = {
+        name: sum(stage[name] for stage in stages) for name in ("requests", "from_cache", "to_pay")
+    }
+    for name in ("prompt_tokens", "completion_tokens", "usd_online", "usd_batch"):
+        figures = [stage[name] for stage in stages]
+        total[name] = (
+            None
+            if any(figure is None for figure in figures)
+            else {bound: sum(figure[bound] for figure in figures) for bound in ("low", "high")}
+        )
+    return total
+
+
+def projection_table(projection: dict[str, Any]) -> str:
+    """The projection as a table to print: a row per stage and the total."""
+    header = (
+        f"{'stage':<20}{'requests':>9}{'cached':>8}{'to pay':>8}"
+        f"{'prompt tokens':>22}{'completion tokens':>20}{'USD online':>22}{'USD batch':>22}"
+    )
+    lines = [header]
+    rows = [*projection["stages"].items(), ("total", projection["total"])]
+    for name, stage in rows:
+        lines.append(
+            f"{name:<20}{stage['requests']:>9}{stage['from_cache']:>8}{stage['to_pay']:>8}"
+            f"{_range(stage['prompt_tokens']):>22}{_range(stage['completion_tokens']):>20}"
+            f"{_range(stage['usd_online'], '$'):>22}{_range(stage['usd_batch'], '$'):>22}"
+        )
+        if "measured" in stage:
+            measured = stage["measured"]
+            lines.append(
+                f"{'  measured':<45}"
+                f"{_expected(measured['prompt_tokens']):>22}"
+                f"{_expected(measured['completion_tokens']):>20}"
+                f"{_expected(measured['usd_online'], '$'):>22}"
+                f"{_expected(measured['usd_batch'], '$'):>22}"
+            )
+    return "\n".join(lines)
+
+
+def _range(figure: dict[str, float] | None, unit: str = "") -> str:
+    if figure is None:
+        return "no price"
+    if unit:
+        return f"${figure['low']:.4f} to ${figure['high']:.4f}"
+    return f"{figure['low']:,} to {figure['high']:,}"
+
+
+def _expected(figure: dict[str, float] | None, unit: str = "") -> str:
+    if figure is None:
+        return "no price"
+    if unit:
+        return f"${figure['expected']:.4f} ±{figure['high'] - figure['expected']:.4f}"
+    return f"{figure['expected']:,} ±{figure['high'] - figure['expected']:,}"

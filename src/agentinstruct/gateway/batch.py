@@ -1,0 +1,240 @@
+"""Batch mode (`calls: batch`): a stage's uncached requests go to the provider's batch API.
+
+Nodes call the same `generate()`. The requests the cache cannot answer become batch files (one
+line per cache key, Instructor's request body), split by the provider's limits, submitted and
+recorded in the ledger, then polled with a progress bar. Each answered line is parsed and
+validated as Instructor parses a call, cached and priced at the batch rate. Lines that failed
+or expired go into new batches (`batch.resubmits`); lines still unanswered after those, and
+answers that fail their schema, are asked online, with Instructor's re-asks. A re-run finds
+batches already submitted in the ledger and waits for them instead of submitting again.
+"""
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import litellm
+from tqdm.auto import tqdm
+
+from agentinstruct.gateway.batch_api import BATCH_PROVIDERS, BatchState, ProviderBatches
+from agentinstruct.gateway.batch_api import request_line as batch_request_line
+from agentinstruct.gateway.batch_ledger import BatchLedger
+from agentinstruct.gateway.budget import BudgetExhausted
+from agentinstruct.gateway.cache import CachedResponse
+from agentinstruct.gateway.config import Credentials, GatewayConfig
+from agentinstruct.gateway.errors import failure_record, is_transient
+from agentinstruct.gateway.gateway import LLMGateway
+from agentinstruct.gateway.instructor_internals import (
+    IncompleteOutputException,
+    parse_completion,
+    request_body,
+)
+from agentinstruct.gateway.records import LLMRequest, LLMResult
+
+BATCH_HOLD_S = 2 * 24 * 3600.0  # a budget hold outlives the 24 h completion window
+SCHEMA_FAILURES = (ValueError, IncompleteOutputException)  # ValidationError, JSONDecodeError
+
+
+class BatchGateway(LLMGateway):
+    """An `LLMGateway` whose cache misses are answered through the provider's batch API."""
+
+    def __init__(
+        self, config: GatewayConfig, credentials: Credentials | dict[str, Credentials] | None = None
+    ) -> None:
+        if config.deployments:
+            raise ValueError("calls: batch needs one endpoint, not a list of deployments")
+        super().__init__(config, credentials)
+        provider_model, provider = litellm.get_llm_provider(config.model)[:2]
+        if provider not in BATCH_PROVIDERS:
+            raise ValueError(
+                f"calls: batch works with {', '.join(BATCH_PROVIDERS)} (LiteLLM's batch API);"
+                f" {config.model!r} is {provider}: use calls: online"
+            )
+        self._provider_model = provider_model
+        self._batches = ProviderBatches(self._call_kwargs, config.batch.completion_window)
+        self.ledger = BatchLedger(self._cache, self.model)
+
+    def _answer(
+        self, stage: str, requests: list[LLMRequest], keys: list[str], bar: tqdm
+    ) -> list[LLMResult]:
+        wanted = dict(zip(keys, requests, strict=True))  # a key asked twice is one line
+        settled: dict[str, tuple[CachedResponse, float]] = {}
+        pending = list(wanted)
+        for _ in range(self.config.batch.resubmits + 1):
+            if not pending:
+                break
+            pending = self._round(stage, wanted, pending, settled, bar)
+        results: list[LLMResult | None] = [None] * len(requests)
+        costed: set[str] = set()
+        for index, (request, key) in enumerate(zip(requests, keys, strict=True)):
+            if key in settled:
+                response, cost_usd = settled[key]
+                paid = response.error_type != BudgetExhausted.__name__
+                results[index] = self._result(
+                    stage,
+                    request,
+                    response,
+                    cached=False,
+                    attempts=int(paid),
+                    latency_s=0.0,
+                    cost_usd=0.0 if key in costed else cost_usd,
+                )
+                costed.add(key)
+        online = [index for index, result in enumerate(results) if result is None]
+        if online:  # still unanswered, or answered outside the schema: Instructor's re-asks
+            answered = super()._answer(
+                stage, [requests[i] for i in online], [keys[i] for i in online], bar
+            )
+            for index, result in zip(online, answered, strict=True):
+                results[index] = result
+        return results
+
+    def _round(
+        self,
+        stage: str,
+        wanted: dict[str, LLMRequest],
+        pending: list[str],
+        settled: dict[str, tuple[CachedResponse, float]],
+        bar: tqdm,
+    ) -> list[str]:
+        """Submit what no batch holds yet, wait for every batch holding a pending key, collect;
+        the keys whose lines failed or expired."""
+        waiting = self.ledger.submitted(pending)  # a killed run's batches, found again
+        held = {key for batch_keys in waiting.values() for key in batch_keys}
+        new = self._within_budget_lines(
+            [key for key in pending if key not in held], wanted, settled
+        )
+        for chunk in self._chunks(new, wanted):
+            batch_id = self._batches.submit(chunk, {"stage": stage})
+            chunk_keys = [line["custom_id"] for line in chunk]
+            self.ledger.record(batch_id, stage, chunk_keys)
+            waiting[batch_id] = chunk_keys
+        retry: list[str] = []
+        for batch_id, state in self._wait(waiting, bar):
+            retry += self._collect(batch_id, state, waiting[batch_id], wanted, settled, bar)
+        pending_set = set(pending)
+        return [key for key in retry if key in pending_set]
+
+    def _within_budget_lines(
+        self,
+        keys: list[str],
+        wanted: dict[str, LLMRequest],
+        settled: dict[str, tuple[CachedResponse, float]],
+    ) -> list[str]:
+        """The keys whose hold fits the budget; the others become `budget exhausted` records
+        (lines in flight settle only when their batch ends, so there is nothing to wait for)."""
+        if self.budget is None:
+            return keys
+        fitting = []
+        for key in keys:
+            request = wanted[key]
+            most_usd = self.pricing.most_usd(request, self._params(request)["max_tokens"], True)
+            if not self._budget_spent_out and self.budget.hold(key, most_usd, BATCH_HOLD_S):
+                fitting.append(key)
+            else:
+                self._budget_spent_out = True
+                settled[key] = (failure_record(self.budget.exhausted(most_usd)), 0.0)
+        return fitting
+
+    def _chunks(
+        self, keys: list[str], wanted: dict[str, LLMRequest]
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Batch files within the provider's limits on lines and bytes."""
+        limits = self.config.batch
+        chunk: list[dict[str, Any]] = []
+        size = 0
+        for key in keys:
+            line = batch_request_line(key, self._body(wanted[key]))
+            line_bytes = len(json.dumps(line, ensure_ascii=False).encode()) + 1
+            full = len(chunk) == limits.max_requests or size + line_bytes > limits.max_bytes
+            if chunk and full:
+                yield chunk
+                chunk, size = [], 0
+            chunk.append(line)
+            size += line_bytes
+        if chunk:
+            yield chunk
+
+    def _body(self, request: LLMRequest) -> dict[str, Any]:
+        body = request_body(
+            request.response_model, self.config.mode, request.messages, self._params(request)
+        )
+        return {"model": self._provider_model, **body}
+
+    def _wait(self, waiting: dict[str, list[str]], bar: tqdm) -> Iterator[tuple[str, BatchState]]:
+        """Each batch once it has ended, polling every `poll_s`; the bar's postfix shows the
+        lines the provider has done so far."""
+        open_batches = dict.fromkeys(waiting, 0)
+        while open_batches:
+            for batch_id in list(open_batches):
+                try:
+                    state = self._batches.state(batch_id)
+                except Exception as error:
+                    status = getattr(error, "status_code", None)
+                    if status == 404:  # gone at the provider: its lines are asked again
+                        state = BatchState("missing", 0, 0, 0, None, None)
+                    elif _retryable(error, status):
+                        continue  # the provider hiccuped: look again at the next poll
+                    else:
+                        raise
+                if state.final:
+                    del open_batches[batch_id]
+                    yield batch_id, state
+                else:
+                    open_batches[batch_id] = state.completed + state.failed
+            if open_batches:
+                total = sum(len(waiting[batch_id]) for batch_id in open_batches)
+                bar.set_postfix(
+                    batches=len(open_batches),
+                    provider_done=f"{sum(open_batches.values())}/{total}",
+                    refresh=True,
+                )
+                time.sleep(self.config.batch.poll_s)
+
+    def _collect(
+        self,
+        batch_id: str,
+        state: BatchState,
+        batch_keys: list[str],
+        wanted: dict[str, LLMRequest],
+        settled: dict[str, tuple[CachedResponse, float]],
+        bar: tqdm,
+    ) -> list[str]:
+        """Cache a finished batch's valid answers; the keys to ask again."""
+        retry, seen = [], set()
+        for line in self._batches.results(state):
+            seen.add(line.key)
+            request = wanted.get(line.key)
+            if request is None:  # asked by an earlier run, not by this one: no schema to check
+                continue
+            if line.completion is None:
+                retry.append(line.key)
+                continue
+            usage = line.completion.get("usage") or {}
+            prompt, completion = usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0)
+            cost_usd = self.pricing.batch_usd(prompt, completion)
+            if self.budget is not None:
+                self.budget.settle(line.key, cost_usd)
+            try:
+                completion_object = litellm.ModelResponse(**line.completion)
+                output = parse_completion(
+                    completion_object, request.response_model, self.config.mode
+                )
+            except SCHEMA_FAILURES:
+                continue  # left unsettled: asked online, where Instructor re-asks
+            response = CachedResponse(output.model_dump_json(), prompt, completion)
+            self._cache.put(line.key, self.model, response)
+            settled[line.key] = (response, cost_usd)
+            bar.update(1)
+        retry += [key for key in batch_keys if key not in seen and key in wanted]
+        self.ledger.collected(batch_id)
+        return retry
+
+
+def _retryable(error: Exception, status: int | None) -> bool:
+    """A failure of the batch endpoints worth another look. LiteLLM passes the OpenAI SDK's
+    errors through unmapped here, so they are told by status and by kind."""
+    if status is not None:
+        return status in (408, 409, 429) or status >= 500
+    return is_transient(error) or type(error).__name__ in ("APIConnectionError", "APITimeoutError")

@@ -1,0 +1,98 @@
+"""A provider's batch API through LiteLLM: upload a JSONL file of chat requests, start a batch,
+read its state, download its output and error files.
+
+LiteLLM's batch API covers OpenAI, Azure OpenAI and vLLM's OpenAI server (`hosted_vllm`), the
+providers whose batch files are OpenAI's JSONL; the gateway refuses batch mode for others.
+"""
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import litellm
+
+BATCH_PROVIDERS = ("openai", "azure", "hosted_vllm")
+# "missing": the provider no longer knows the batch (ours, for a ledger entry it cannot find)
+FINAL_STATES = ("completed", "expired", "failed", "cancelled", "missing")
+ENDPOINT = "/v1/chat/completions"
+
+
+@dataclass(frozen=True)
+class BatchState:
+    status: str
+    total: int
+    completed: int
+    failed: int
+    output_file_id: str | None
+    error_file_id: str | None
+
+    @property
+    def final(self) -> bool:
+        return self.status in FINAL_STATES
+
+
+@dataclass(frozen=True)
+class BatchLine:
+    """One answered or failed line: the chat completion, or why there is none."""
+
+    key: str
+    completion: dict[str, Any] | None
+    error: str | None
+
+
+class ProviderBatches:
+    """The batch endpoints of one provider, with the teacher's credentials (`call_kwargs`)."""
+
+    def __init__(self, call_kwargs: dict[str, Any], completion_window: str = "24h") -> None:
+        self._kwargs = dict(call_kwargs)
+        self._completion_window = completion_window
+
+    def submit(self, lines: list[dict[str, Any]], metadata: dict[str, str]) -> str:
+        """Upload the requests and start their batch; its id."""
+        data = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines).encode()
+        uploaded = litellm.create_file(file=("batch.jsonl", data), purpose="batch", **self._kwargs)
+        batch = litellm.create_batch(
+            completion_window=self._completion_window,
+            endpoint=ENDPOINT,
+            input_file_id=uploaded.id,
+            metadata=metadata,
+            **self._kwargs,
+        )
+        return batch.id
+
+    def state(self, batch_id: str) -> BatchState:
+        batch = litellm.retrieve_batch(batch_id=batch_id, **self._kwargs)
+        counts = batch.request_counts
+        return BatchState(
+            status=batch.status,
+            total=getattr(counts, "total", 0) or 0,
+            completed=getattr(counts, "completed", 0) or 0,
+            failed=getattr(counts, "failed", 0) or 0,
+            output_file_id=batch.output_file_id,
+            error_file_id=batch.error_file_id,
+        )
+
+    def results(self, state: BatchState) -> Iterator[BatchLine]:
+        """Every line of the output and error files, answered or not."""
+        for file_id in (state.output_file_id, state.error_file_id):
+            if file_id is None:
+                continue
+            content = litellm.file_content(file_id=file_id, **self._kwargs).content
+            for text in content.decode("utf-8").splitlines():
+                if text.strip():
+                    yield _batch_line(json.loads(text))
+
+
+def request_line(key: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A batch file line; its custom id is the request's cache key."""
+    return {"custom_id": key, "method": "POST", "url": ENDPOINT, "body": body}
+
+
+def _batch_line(line: dict[str, Any]) -> BatchLine:
+    response = line.get("response") or {}
+    if line.get("error") is None and response.get("status_code") == 200:
+        return BatchLine(line["custom_id"], response["body"], None)
+    error = line.get("error") or (response.get("body") or {}).get("error") or {}
+    reason = error.get("code") or error.get("type") or f"status {response.get('status_code')}"
+    return BatchLine(line["custom_id"], None, f"{reason}: {error.get('message', '')}".strip())

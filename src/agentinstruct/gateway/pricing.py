@@ -1,0 +1,55 @@
+"""What tokens cost, online and through a provider's batch API, from LiteLLM's price map (or
+the prices configured on the teacher's entry, registered by `providers.register_price`)."""
+
+import litellm
+from litellm.cost_calculator import batch_cost_calculator
+from litellm.types.utils import Usage
+
+from agentinstruct.gateway.config import GatewayConfig
+from agentinstruct.gateway.providers import register_price
+from agentinstruct.gateway.records import LLMRequest
+
+
+class Pricing:
+    """USD for a number of tokens of one model; zero for a model LiteLLM cannot price."""
+
+    def __init__(self, config: GatewayConfig) -> None:
+        register_price(config)  # the configured price of a model the map lacks
+        # a fleet's deployments serve one model: the first one's price stands for all
+        self.model = config.deployments[0].model if config.deployments else config.model
+        self.max_retries = config.max_retries
+        try:
+            litellm.cost_per_token(model=self.model, prompt_tokens=1, completion_tokens=1)
+            self.known = True
+        except Exception:  # LiteLLM raises several kinds for a model missing from its map
+            self.known = False
+
+    def online_usd(self, prompt_tokens: int, completion_tokens: int) -> float:
+        if not self.known:
+            return 0.0
+        prompt, completion = litellm.cost_per_token(
+            model=self.model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens
+        )
+        return prompt + completion
+
+    def batch_usd(self, prompt_tokens: int, completion_tokens: int) -> float:
+        """The batch price where the map has one, else half the online price (LiteLLM's rule)."""
+        if not self.known:
+            return 0.0
+        usage = Usage(
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            total_tokens=prompt_tokens + completion_tokens,
+        )
+        return sum(batch_cost_calculator(usage, model=self.model))
+
+    def most_usd(self, request: LLMRequest, max_tokens: int, batch: bool = False) -> float:
+        """The most a request can cost, re-asks included: the hold a budget keeps for it.
+
+        Prompt tokens are over-counted (a token per 3 bytes of UTF-8); each re-ask re-sends the
+        prompt with the previous answer, at most `max_tokens` longer each time."""
+        prompt = sum(len((m["content"] or "").encode()) for m in request.messages) // 3 + 1
+        tries = self.max_retries + 1
+        prompt_tokens = sum(prompt + retry * max_tokens for retry in range(tries))
+        price = self.batch_usd if batch else self.online_usd
+        return price(prompt_tokens, tries * max_tokens)

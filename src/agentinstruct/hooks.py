@@ -1,0 +1,36 @@
+"""The estimate run's guarantees, whatever the catalog says: no call, no real output touched.
+
+`kedro run --params=estimate_only=true` writes its outputs under data/estimate/ (the catalog's
+`_outputs` resolves through `outputs_root`), and every LLM gateway of the catalog is switched to
+its estimating form before it is loaded, so a teacher entry overridden in conf/local without
+`estimate_only` still makes no paid call.
+"""
+
+from typing import Any
+
+from kedro.framework.hooks import hook_impl
+
+ESTIMATE_OUTPUTS = "data/estimate"
+
+
+def is_estimate(value: object) -> bool:
+    """`estimate_only` as a parameter: a bool from YAML, a string from the command line."""
+    return str(value).lower() in ("true", "1", "yes")
+
+
+def outputs_root(estimate_only: object) -> str:
+    return ESTIMATE_OUTPUTS if is_estimate(estimate_only) else "data"
+
+
+class EstimateOnlyHooks:
+    @hook_impl
+    def after_catalog_created(self, catalog: Any, parameters: dict[str, Any]) -> None:
+        # Kedro hands the parameters as catalog entries: "parameters" is the whole dict
+        if not is_estimate(parameters.get("parameters", {}).get("estimate_only", False)):
+            return
+        from agentinstruct.gateway.dataset import LLMGatewayDataset  # imports LiteLLM
+
+        for name in catalog:
+            dataset = catalog.get(name)
+            if isinstance(dataset, LLMGatewayDataset):
+                dataset.estimate_only()

@@ -1,0 +1,191 @@
+"""Batch mode against the fake server's Batch API: the same answers as online calls, batches
+found again after a SIGKILL, failed and expired lines asked again, the provider's limits kept."""
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+from agentinstruct.devtools.fake_batches import BatchFaults
+from agentinstruct.devtools.fake_openai import FakeOpenAIServer, Faults
+from agentinstruct.devtools.gateway_worker import gateway, requests
+from agentinstruct.devtools.scratch_project import point_at_server, scratch_project
+from agentinstruct.gateway import Credentials, GatewayConfig, open_gateway
+from tests.conftest import PROJECT_ROOT, SAMPLE_CORPUS
+from tests.kedro_runs import SKILL, latest_pairs, latest_report, run_pipeline, versions
+
+BATCH = {"calls": "batch", "batch": {"poll_s": 0.05}}
+
+
+@pytest.fixture
+def server():
+    started: list[FakeOpenAIServer] = []
+
+    def start(**settings) -> FakeOpenAIServer:
+        started.append(FakeOpenAIServer(latency_s=0.01, **settings).start())
+        return started[-1]
+
+    yield start
+    for running in started:
+        running.stop()
+
+
+def _outputs(results) -> list:
+    return [None if r.output is None else r.output.model_dump() for r in results]
+
+
+def test_batch_answers_equal_online_answers_and_a_rerun_is_free(tmp_path, server) -> None:
+    endpoint = server()
+    cache = str(tmp_path / "batch.sqlite")
+    batched = gateway(endpoint.base_url, cache, **BATCH).generate("answers", requests(120))
+    assert endpoint.served["batches"] == 1 and endpoint.served["batch_lines"] == 120
+    assert endpoint.served["ok"] == 0  # no online call
+    online = gateway(endpoint.base_url, str(tmp_path / "online.sqlite")).generate(
+        "answers", requests(120)
+    )
+    assert _outputs(batched) == _outputs(online)
+    assert all(r.record.cost_usd == 0 and r.record.attempts == 1 for r in batched)
+
+    again = gateway(endpoint.base_url, cache, **BATCH).generate("answers", requests(120))
+    assert endpoint.served["batches"] == 1  # all from the cache
+    assert all(r.record.cached for r in again)
+
+
+def test_sigkill_while_waiting_then_rerun_submits_nothing_new(tmp_path, server) -> None:
+    count = 150
+    endpoint = server(batch_faults=BatchFaults(completion_s=4.0))
+    cache, out = tmp_path / "c.sqlite", tmp_path / "out.json"
+    settings = {**BATCH, "batch": {"poll_s": 0.05, "max_requests": 100}}
+    command = [
+        sys.executable,
+        "-m",
+        "agentinstruct.devtools.gateway_worker",
+        endpoint.base_url,
+        str(cache),
+        str(count),
+        str(out),
+        json.dumps(settings),
+    ]
+    worker = subprocess.Popen(command, cwd=PROJECT_ROOT)
+    deadline = time.monotonic() + 60
+    while endpoint.served["batches"] < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)  # the second batch is in the ledger
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    assert not out.exists(), "killed before the batches completed"
+    assert endpoint.served["batches"] == 2  # 100 + 50 lines
+
+    subprocess.run(command, cwd=PROJECT_ROOT, check=True, timeout=120)
+    resumed = json.loads(out.read_text())
+    assert endpoint.served["batches"] == 2, "the re-run waited for the same batches"
+    assert endpoint.served["batch_lines"] == count
+    assert endpoint.served["ok"] == 0
+    online = gateway(endpoint.base_url, str(tmp_path / "online.sqlite")).generate(
+        "answers", requests(count)
+    )
+    assert resumed == _outputs(online)
+
+
+def test_failed_expired_and_invalid_lines_are_asked_again_and_nothing_is_lost(
+    tmp_path, server
+) -> None:
+    endpoint = server(
+        faults=Faults(malformed=0.1),
+        batch_faults=BatchFaults(failed_line=0.15, expired_line=0.15),
+        seed=3,
+    )
+    llm = gateway(
+        endpoint.base_url,
+        str(tmp_path / "c.sqlite"),
+        calls="batch",
+        batch={"poll_s": 0.05, "resubmits": 1, "max_requests": 50},
+    )
+    results = llm.generate("answers", requests(200))
+
+    assert [r.request.item_id for r in results] == [f"item-{i}" for i in range(200)]
+    assert all(r.output is not None for r in results), [r.record.error for r in results]
+    served = endpoint.served
+    first_round = 200
+    assert served["batch_lines"] > first_round  # failed and expired lines went into new batches
+    assert served["batches"] >= 5  # 4 of 50, then the resubmitted lines
+    assert served["ok"] + served["malformed"] > 0  # some were asked online at the end
+    assert set(llm.ledger.states().values()) == {"collected"}
+
+
+def test_batches_keep_the_providers_limits(tmp_path, server) -> None:
+    endpoint = server()
+    llm = gateway(
+        endpoint.base_url,
+        str(tmp_path / "c.sqlite"),
+        calls="batch",
+        batch={"poll_s": 0.05, "max_requests": 40, "max_bytes": 30_000},
+    )
+    llm.generate("answers", requests(100))
+    sizes = [len(data) for data in endpoint.batch_api.files.values()]
+    batches = list(endpoint.batch_api.batches.values())
+    assert len(batches) >= 3
+    assert all(batch["request_counts"]["total"] <= 40 for batch in batches)
+    inputs = [endpoint.batch_api.files[batch["input_file_id"]] for batch in batches]
+    assert all(len(data) <= 30_000 for data in inputs), sizes
+    assert sum(batch["request_counts"]["total"] for batch in batches) == 100
+
+
+def test_batch_mode_refuses_providers_without_a_batch_api(tmp_path) -> None:
+    with pytest.raises(ValueError, match="calls: batch works with"):
+        open_gateway(
+            GatewayConfig(
+                model="anthropic/claude-3-5-haiku-latest",
+                calls="batch",
+                cache_path=str(tmp_path / "c.sqlite"),
+            ),
+            Credentials(api_key="sk-fake"),
+        )
+
+
+def test_reading_comprehension_in_batch_mode_makes_the_online_run_s_pairs(
+    project, tmp_path, server, monkeypatch
+) -> None:
+    """The whole flow, teacher and judge in batch mode, against the same flow online."""
+    endpoint = server()
+    point_at_server(project, endpoint.base_url, concurrency=8, **BATCH)
+    run_pipeline(project)
+    assert endpoint.served["ok"] == 0 and endpoint.served["batches"] >= 6  # a batch a stage
+    batched, report = _pairs(project), latest_report(project)
+
+    online = scratch_project(PROJECT_ROOT, tmp_path / "online")
+    shutil.copytree(SAMPLE_CORPUS, online / "data" / "01_raw" / SKILL)
+    point_at_server(online, endpoint.base_url, concurrency=8)
+    monkeypatch.chdir(online)
+    run_pipeline(online)
+    assert endpoint.served["ok"] == report["llm"]["total"]["requests"]
+    pd.testing.assert_frame_equal(batched, _pairs(online))
+    assert len(batched) > 0 and batched["kept"].any()
+
+
+def _pairs(project) -> pd.DataFrame:
+    """The pairs made, and whether curation kept each (the judge ran in batch mode too)."""
+    pairs = latest_pairs(project)[["pair_id", "messages", "question_type"]]
+    kept = pd.read_parquet(
+        versions(project, f"data/07_model_output/{SKILL}/curated_pairs.parquet")[-1]
+    )
+    pairs = pairs.assign(kept=pairs["pair_id"].isin(kept["pair_id"]))
+    return pairs.sort_values("pair_id").reset_index(drop=True)
+
+
+def test_a_batch_the_provider_no_longer_knows_is_asked_again(tmp_path, server) -> None:
+    endpoint = server()
+    cache = str(tmp_path / "c.sqlite")
+    llm = gateway(endpoint.base_url, cache, **BATCH)
+    keys = [llm._cache_key(request) for request in requests(10)]
+    llm.ledger.record("batch-lost-at-the-provider", "answers", keys)
+
+    results = gateway(endpoint.base_url, cache, **BATCH).generate("answers", requests(10))
+    assert all(r.output is not None for r in results)
+    assert endpoint.served["batches"] == 1 and endpoint.served["batch_lines"] == 10
+    assert llm.ledger.states()["batch-lost-at-the-provider"] == "collected"

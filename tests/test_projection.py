@@ -1,0 +1,128 @@
+"""The estimate run (`--params=estimate_only=true`): no call, nothing written beside the real
+outputs, and a projection whose requests are the real run's; a pilot's cached answers turn the
+bounds into a measured estimate."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from agentinstruct.devtools.fake_openai import FakeOpenAIServer
+from agentinstruct.devtools.scratch_project import point_at_server, scratch_project
+from agentinstruct.flow.projection import project_calls, projection_table
+from agentinstruct.gateway import GatewayConfig
+from agentinstruct.gateway.pricing import Pricing
+from tests.conftest import PROJECT_ROOT, SAMPLE_CORPUS
+from tests.kedro_runs import SKILL, latest_report, versions
+
+KEDRO = str(Path(sys.executable).parent / "kedro")
+
+
+@pytest.fixture
+def server():
+    started = FakeOpenAIServer(latency_s=0.01).start()
+    yield started
+    started.stop()
+
+
+def _kedro_run(project: Path, *params: str) -> str:
+    command = [KEDRO, "run", f"--pipeline={SKILL}", *(f"--params={p}" for p in params)]
+    env = {**os.environ, "COLUMNS": "250"}
+    done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout + done.stderr
+
+
+def _projection(project: Path) -> dict:
+    path = versions(project, f"data/estimate/08_reporting/{SKILL}/projection.json")[-1]
+    return json.loads(path.read_text())
+
+
+def test_an_estimate_makes_no_call_and_projects_the_real_runs_requests(tmp_path, server) -> None:
+    project = scratch_project(PROJECT_ROOT, tmp_path / "project")
+    shutil.copytree(SAMPLE_CORPUS, project / "data" / "01_raw" / SKILL)
+    # conf/local overrides the whole teacher entry, without estimate_only: still no call
+    point_at_server(project, server.base_url, concurrency=8)
+
+    printed = _kedro_run(project, "estimate_only=true")
+    assert sum(server.served.values()) == 0
+    assert f"Projection of {SKILL} (no call was made)" in printed
+    assert not (project / "data" / "07_model_output").exists()  # real outputs untouched
+    projection = _projection(project)
+    stages = projection["stages"]
+    assert projection["total"]["to_pay"] == projection["total"]["requests"] > 0
+    for stage in stages.values():
+        assert stage["prompt_tokens"]["low"] <= stage["prompt_tokens"]["high"]
+        assert stage["completion_tokens"]["low"] < stage["completion_tokens"]["high"]
+        assert 0 < stage["usd_batch"]["high"] < stage["usd_online"]["high"]
+    first = stages["transformation"]["prompt_tokens"]
+    assert first["low"] == first["high"]  # its prompts quote no earlier answer
+
+    _kedro_run(project)
+    real = latest_report(project)["llm"]["by_stage"]
+    assert {name: stage["requests"] for name, stage in stages.items()} == {
+        name: stage["requests"] for name, stage in real.items()
+    }
+    assert sum(server.served.values()) == projection["total"]["requests"]
+
+
+def test_a_pilots_cached_answers_give_a_measured_estimate(tmp_path, server) -> None:
+    project = scratch_project(PROJECT_ROOT, tmp_path / "project")
+    raw = project / "data" / "01_raw" / SKILL
+    raw.mkdir(parents=True)
+    corpus = sorted(SAMPLE_CORPUS.iterdir())
+    for path in corpus[:3]:  # the pilot: a real run on part of the corpus
+        shutil.copy(path, raw / path.name)
+    point_at_server(project, server.base_url, concurrency=8)
+    _kedro_run(project)
+    pilot_calls = sum(server.served.values())
+    for path in corpus[3:]:
+        shutil.copy(path, raw / path.name)
+
+    _kedro_run(project, "estimate_only=true")
+    assert sum(server.served.values()) == pilot_calls  # the estimate called nothing
+    projection = _projection(project)
+    assert projection["total"]["from_cache"] == pilot_calls
+    measured = projection["stages"]["answers"]["measured"]
+    assert measured["answers_measured"] >= 2
+    completion = measured["completion_tokens"]
+    assert completion["low"] <= completion["expected"] <= completion["high"]
+
+    _kedro_run(project)
+    answers = latest_report(project)["llm"]["by_stage"]["answers"]
+    paid = answers["new_completion_tokens"]
+    assert completion["low"] <= paid <= completion["high"], (paid, completion)
+
+
+def test_projection_prices_each_stage_with_its_model() -> None:
+    calls = pd.DataFrame(
+        {
+            "stage": ["a", "a", "b"],
+            "model": ["openai/gpt-4o-mini", "openai/gpt-4o-mini", "openai/gpt-4o"],
+            "status": ["estimated", "estimated", "estimated"],
+            "cached": [False, False, False],
+            "prompt_tokens": [1000, 1000, 500],
+            "max_prompt_tokens": [1000, 1000, 900],
+            "completion_tokens": [10, 10, 5],
+            "max_tokens": [100, 100, 50],
+        }
+    )
+    prices = {
+        model: Pricing(GatewayConfig(model=model))
+        for model in ("openai/gpt-4o-mini", "openai/gpt-4o")
+    }
+    projection = project_calls(calls, prices)
+    a, b = projection["stages"]["a"], projection["stages"]["b"]
+    assert a["prompt_tokens"] == {"low": 2000, "high": 2000}
+    assert a["usd_online"]["high"] == pytest.approx(
+        prices["openai/gpt-4o-mini"].online_usd(2000, 200)
+    )
+    assert b["usd_online"]["high"] == pytest.approx(prices["openai/gpt-4o"].online_usd(900, 50))
+    assert a["usd_batch"]["high"] == pytest.approx(a["usd_online"]["high"] / 2)
+    assert projection["total"]["requests"] == 3
+    assert "total" in projection_table(projection)
