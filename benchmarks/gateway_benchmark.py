@@ -120,9 +120,9 @@ def _gateway(folder: str, base_url: str, concurrency: int, **config: object) -> 
 BATCH_MODE = {"calls": "batch", "batch": {"poll_s": 0.05}}
 
 
-def gateway(base_url: str, calls: int, concurrency: int, **config: object) -> None:
+def gateway(base_url: str, calls: int, concurrency: int, mode: dict | None = None) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        llm = _gateway(folder, base_url, concurrency, **config)
+        llm = _gateway(folder, base_url, concurrency, **(mode or {}))
         requests = [LLMRequest(f"item-{i}", _messages(i), Verdict) for i in range(calls)]
         results = llm.generate("benchmark", requests)
         failed = sum(result.output is None for result in results)
@@ -131,13 +131,13 @@ def gateway(base_url: str, calls: int, concurrency: int, **config: object) -> No
 
 
 def gateway_batch(base_url: str, calls: int, concurrency: int) -> None:
-    gateway(base_url, calls, concurrency, **BATCH_MODE)
+    gateway(base_url, calls, concurrency, BATCH_MODE)
 
 
-def gateway_cpu_ms(base_url: str, calls: int, concurrency: int, **config: object) -> float:
+def gateway_cpu_ms(base_url: str, calls: int, concurrency: int, mode: dict | None = None) -> float:
     """CPU per call of one gateway once warm (client built, connections open), as in a long run."""
     with tempfile.TemporaryDirectory() as folder:
-        llm = _gateway(folder, base_url, concurrency, **config)
+        llm = _gateway(folder, base_url, concurrency, **(mode or {}))
         warm_up = [LLMRequest(f"warm-{i}", _messages(-1 - i), Verdict) for i in range(50)]
         llm.generate("warm-up", warm_up)
         requests = [LLMRequest(f"item-{i}", _messages(i), Verdict) for i in range(calls)]
@@ -340,7 +340,7 @@ def main() -> None:
         rows[0]["cpu_ms_per_call"] = 1000 * cpu / args.cpu_calls
         rows[1]["cpu_ms_per_call"] = gateway_cpu_ms(base_url, args.cpu_calls, args.concurrency)
         rows[2]["cpu_ms_per_call"] = gateway_cpu_ms(
-            base_url, args.cpu_calls, args.concurrency, **BATCH_MODE
+            base_url, args.cpu_calls, args.concurrency, BATCH_MODE
         )
 
     print(

@@ -8,8 +8,8 @@ LLM calls, wall time, the wave bound (each stage's calls in waves of `concurrenc
 server's latency, summed over stages: no client can beat it), peak RSS of the largest process,
 of the run's own process (ingestion and the gather; the partitions too without a cluster), of
 the largest worker, and of all of them together, and CPU ms per call of every process of the
-run (not the server's).
-Prints a table and writes JSON.
+run (not the server's). `--calls batch` sends the teacher's and the judge's calls through the
+server's Batch API instead (batch mode). Prints a table and writes JSON.
 
     .venv/bin/python benchmarks/scale_benchmark.py --rows 200:1000 4000:500 4000:500:local:2
 """
@@ -44,9 +44,10 @@ STAGES = [
 ]
 
 
-def _project(folder: Path, base_url: str, documents: int, concurrency: int) -> Path:
+def _project(folder: Path, base_url: str, documents: int, args: argparse.Namespace) -> Path:
     project = scratch_project(ROOT, folder)
-    point_at_server(project, base_url, concurrency=concurrency)
+    calls = {"calls": "batch", "batch": {"poll_s": 0.5}} if args.calls == "batch" else {}
+    point_at_server(project, base_url, concurrency=args.concurrency, **calls)
     raw = project / "data/01_raw" / SKILL
     raw.mkdir(parents=True)
     for i in range(documents):
@@ -85,7 +86,7 @@ class _TreeMemory:
 
 def run_row(base_url: str, documents: int, per_partition: int, cluster: str | None, args) -> dict:
     with tempfile.TemporaryDirectory() as folder:
-        project = _project(Path(folder) / "project", base_url, documents, args.concurrency)
+        project = _project(Path(folder) / "project", base_url, documents, args)
         command = [
             str(Path(sys.executable).parent / "kedro"),
             "run",
@@ -119,6 +120,7 @@ def run_row(base_url: str, documents: int, per_partition: int, cluster: str | No
         "per_partition": per_partition,
         "partitions": len(report["partitions"]["partitions"]),
         "cluster": cluster or "-",
+        "llm_calls": args.calls,
         "calls": calls,
         "pairs": report["stages"]["pairs"],
         "wall_s": wall,
@@ -143,6 +145,13 @@ def main() -> None:
     parser.add_argument("--rows", nargs="+", default=["200:1000", "1000:500", "4000:500"])
     parser.add_argument("--latency", type=float, default=0.5)
     parser.add_argument("--concurrency", type=int, default=256)
+    parser.add_argument(
+        "--calls",
+        choices=["online", "batch"],
+        default="online",
+        help="batch: teacher and judge through the server's Batch API (its bound is not a wave"
+        " bound: a batch is answered at once)",
+    )
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks/results/scale.json")
     args = parser.parse_args()
 

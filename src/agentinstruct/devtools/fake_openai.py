@@ -26,6 +26,7 @@ from agentinstruct.devtools.fake_batches import BatchFaults, FakeBatchAPI
 from agentinstruct.gateway.placeholders import placeholder_answer
 
 HOST = "127.0.0.1"
+MAX_UPLOAD_BYTES = 256 * 2**20
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class FakeOpenAIServer:
         return f"http://{HOST}:{self.port}/v1"
 
     def _app(self) -> web.Application:
-        app = web.Application()
+        app = web.Application(client_max_size=MAX_UPLOAD_BYTES)  # batch files reach 200 MB
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_get("/stats", self._stats)
         self.batch_api.routes(app)

@@ -9,7 +9,6 @@ answers that fail their schema, are asked online, with Instructor's re-asks. A r
 batches already submitted in the ledger and waits for them instead of submitting again.
 """
 
-import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -105,9 +104,8 @@ class BatchGateway(LLMGateway):
         new = self._within_budget_lines(
             [key for key in pending if key not in held], wanted, settled
         )
-        for chunk in self._chunks(new, wanted):
-            batch_id = self._batches.submit(chunk, {"stage": stage})
-            chunk_keys = [line["custom_id"] for line in chunk]
+        for chunk_keys, data in self._chunks(new, wanted):
+            batch_id = self._batches.submit(data, {"stage": stage})
             self.ledger.record(batch_id, stage, chunk_keys)
             waiting[batch_id] = chunk_keys
         retry: list[str] = []
@@ -139,22 +137,23 @@ class BatchGateway(LLMGateway):
 
     def _chunks(
         self, keys: list[str], wanted: dict[str, LLMRequest]
-    ) -> Iterator[list[dict[str, Any]]]:
-        """Batch files within the provider's limits on lines and bytes."""
+    ) -> Iterator[tuple[list[str], bytes]]:
+        """Batch files within the provider's limits on lines and bytes, with their keys."""
         limits = self.config.batch
-        chunk: list[dict[str, Any]] = []
+        chunk_keys: list[str] = []
+        lines: list[bytes] = []
         size = 0
         for key in keys:
             line = batch_request_line(key, self._body(wanted[key]))
-            line_bytes = len(json.dumps(line, ensure_ascii=False).encode()) + 1
-            full = len(chunk) == limits.max_requests or size + line_bytes > limits.max_bytes
-            if chunk and full:
-                yield chunk
-                chunk, size = [], 0
-            chunk.append(line)
-            size += line_bytes
-        if chunk:
-            yield chunk
+            full = len(lines) == limits.max_requests or size + len(line) > limits.max_bytes
+            if lines and full:
+                yield chunk_keys, b"".join(lines)
+                chunk_keys, lines, size = [], [], 0
+            chunk_keys.append(key)
+            lines.append(line)
+            size += len(line)
+        if lines:
+            yield chunk_keys, b"".join(lines)
 
     def _body(self, request: LLMRequest) -> dict[str, Any]:
         body = request_body(

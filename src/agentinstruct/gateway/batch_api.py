@@ -48,9 +48,8 @@ class ProviderBatches:
         self._kwargs = dict(call_kwargs)
         self._completion_window = completion_window
 
-    def submit(self, lines: list[dict[str, Any]], metadata: dict[str, str]) -> str:
-        """Upload the requests and start their batch; its id."""
-        data = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines).encode()
+    def submit(self, data: bytes, metadata: dict[str, str]) -> str:
+        """Upload a batch file (JSONL of `request_line`s) and start its batch; its id."""
         uploaded = litellm.create_file(file=("batch.jsonl", data), purpose="batch", **self._kwargs)
         batch = litellm.create_batch(
             completion_window=self._completion_window,
@@ -84,9 +83,10 @@ class ProviderBatches:
                     yield _batch_line(json.loads(text))
 
 
-def request_line(key: str, body: dict[str, Any]) -> dict[str, Any]:
-    """A batch file line; its custom id is the request's cache key."""
-    return {"custom_id": key, "method": "POST", "url": ENDPOINT, "body": body}
+def request_line(key: str, body: dict[str, Any]) -> bytes:
+    """A batch file line, encoded; its custom id is the request's cache key."""
+    line = {"custom_id": key, "method": "POST", "url": ENDPOINT, "body": body}
+    return (json.dumps(line, ensure_ascii=False) + "\n").encode()
 
 
 def _batch_line(line: dict[str, Any]) -> BatchLine:

@@ -11,7 +11,11 @@ from agentinstruct.gateway.records import LLMRequest
 
 
 class Pricing:
-    """USD for a number of tokens of one model; zero for a model LiteLLM cannot price."""
+    """USD for a number of tokens of one model; zero for a model LiteLLM cannot price.
+
+    The per-token rates are read from LiteLLM once: its cost functions take ~0.1 ms a call,
+    which batch mode and budgets would pay per request. Prices are linear in tokens here; the
+    tiers a few models charge past 128k or 200k prompt tokens are not applied."""
 
     def __init__(self, config: GatewayConfig) -> None:
         register_price(config)  # the configured price of a model the map lacks
@@ -19,29 +23,30 @@ class Pricing:
         self.model = config.deployments[0].model if config.deployments else config.model
         self.max_retries = config.max_retries
         try:
-            litellm.cost_per_token(model=self.model, prompt_tokens=1, completion_tokens=1)
+            self._online = _rates(
+                lambda p, c: litellm.cost_per_token(
+                    model=self.model, prompt_tokens=p, completion_tokens=c
+                )
+            )
             self.known = True
         except Exception:  # LiteLLM raises several kinds for a model missing from its map
-            self.known = False
+            self._online, self.known = (0.0, 0.0), False
+        self._batch = _rates(self._batch_cost) if self.known else (0.0, 0.0)
 
     def online_usd(self, prompt_tokens: int, completion_tokens: int) -> float:
-        if not self.known:
-            return 0.0
-        prompt, completion = litellm.cost_per_token(
-            model=self.model, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens
-        )
-        return prompt + completion
+        return prompt_tokens * self._online[0] + completion_tokens * self._online[1]
 
     def batch_usd(self, prompt_tokens: int, completion_tokens: int) -> float:
         """The batch price where the map has one, else half the online price (LiteLLM's rule)."""
-        if not self.known:
-            return 0.0
+        return prompt_tokens * self._batch[0] + completion_tokens * self._batch[1]
+
+    def _batch_cost(self, prompt_tokens: int, completion_tokens: int) -> tuple[float, float]:
         usage = Usage(
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
             total_tokens=prompt_tokens + completion_tokens,
         )
-        return sum(batch_cost_calculator(usage, model=self.model))
+        return batch_cost_calculator(usage, model=self.model)
 
     def most_usd(self, request: LLMRequest, max_tokens: int, batch: bool = False) -> float:
         """The most a request can cost, re-asks included: the hold a budget keeps for it.
@@ -53,3 +58,11 @@ class Pricing:
         prompt_tokens = sum(prompt + retry * max_tokens for retry in range(tries))
         price = self.batch_usd if batch else self.online_usd
         return price(prompt_tokens, tries * max_tokens)
+
+
+_PER = 1_000_000  # tokens priced to read a per-token rate without rounding it away
+
+
+def _rates(cost) -> tuple[float, float]:
+    """USD per prompt token and per completion token, from a (prompt, completion) cost."""
+    return sum(cost(_PER, 0)) / _PER, sum(cost(0, _PER)) / _PER
