@@ -16,8 +16,12 @@ from typing import Any
 import litellm
 from tqdm.auto import tqdm
 
-from agentinstruct.gateway.batch_api import BATCH_PROVIDERS, BatchState, ProviderBatches
-from agentinstruct.gateway.batch_api import request_line as batch_request_line
+from agentinstruct.gateway.batch_api import (
+    BATCH_PROVIDERS,
+    BatchState,
+    ProviderBatches,
+    request_line,
+)
 from agentinstruct.gateway.batch_ledger import BatchLedger
 from agentinstruct.gateway.budget import BudgetExhausted
 from agentinstruct.gateway.cache import CachedResponse
@@ -144,7 +148,7 @@ class BatchGateway(LLMGateway):
         lines: list[bytes] = []
         size = 0
         for key in keys:
-            line = batch_request_line(key, self._body(wanted[key]))
+            line = request_line(key, self._body(wanted[key]))
             full = len(lines) == limits.max_requests or size + len(line) > limits.max_bytes
             if lines and full:
                 yield chunk_keys, b"".join(lines)
