@@ -183,9 +183,32 @@ def test_a_batch_the_provider_no_longer_knows_is_asked_again(tmp_path, server) -
     cache = str(tmp_path / "c.sqlite")
     llm = gateway(endpoint.base_url, cache, **BATCH)
     keys = [llm._cache_key(request) for request in requests(10)]
-    llm.ledger.record("batch-lost-at-the-provider", "answers", keys)
+    llm.ledger.record("file-lost", "answers", keys)
+    llm.ledger.started("file-lost", "batch-lost-at-the-provider")
 
     results = gateway(endpoint.base_url, cache, **BATCH).generate("answers", requests(10))
     assert all(r.output is not None for r in results)
     assert endpoint.served["batches"] == 1 and endpoint.served["batch_lines"] == 10
     assert llm.ledger.states()["batch-lost-at-the-provider"] == "collected"
+
+
+@pytest.mark.parametrize("killed", ["after uploading", "after starting the batch"])
+def test_a_kill_before_the_batch_id_is_written_pays_nothing_twice(tmp_path, server, killed) -> None:
+    """The ledger has the uploaded file but not its batch: the re-run finds the batch the
+    provider already runs by its file, or starts it on the same file."""
+    endpoint = server()
+    cache = str(tmp_path / "c.sqlite")
+    llm = gateway(endpoint.base_url, cache, **BATCH)
+    asked = requests(20)
+    keys = [llm._cache_key(request) for request in asked]
+    [(chunk_keys, data)] = llm._chunks(keys, dict(zip(keys, asked, strict=True)))
+    file_id = llm._batches.upload(data)
+    llm.ledger.record(file_id, "answers", chunk_keys)
+    if killed == "after starting the batch":
+        llm._batches.start(file_id, {"stage": "answers"})
+
+    results = gateway(endpoint.base_url, cache, **BATCH).generate("answers", asked)
+    assert all(r.output is not None for r in results)
+    assert endpoint.served["files"] == 1  # the same file
+    assert endpoint.served["batches"] == 1 and endpoint.served["batch_lines"] == 20
+    assert set(llm.ledger.states().values()) == {"collected"}

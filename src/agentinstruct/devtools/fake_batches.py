@@ -50,6 +50,7 @@ class FakeBatchAPI:
         app.router.add_get("/v1/files/{file_id}", self._file)
         app.router.add_get("/v1/files/{file_id}/content", self._content)
         app.router.add_post("/v1/batches", self._create)
+        app.router.add_get("/v1/batches", self._list)
         app.router.add_get("/v1/batches/{batch_id}", self._retrieve)
         app.router.add_post("/v1/batches/{batch_id}/cancel", self._cancel)
 
@@ -112,6 +113,24 @@ class FakeBatchAPI:
         self.served["batches"] += 1
         self.served["batch_lines"] += len(lines)
         return web.json_response(_public(self.batches[batch_id]))
+
+    async def _list(self, request: web.Request) -> web.Response:
+        """Batches newest first, a page of `limit` after the id `after`."""
+        ids = sorted(self.batches, reverse=True)
+        after = request.query.get("after")
+        if after in ids:
+            ids = ids[ids.index(after) + 1 :]
+        limit = int(request.query.get("limit", 20))
+        page = [_public(self.batches[batch_id]) for batch_id in ids[:limit]]
+        return web.json_response(
+            {
+                "object": "list",
+                "data": page,
+                "first_id": page[0]["id"] if page else None,
+                "last_id": page[-1]["id"] if page else None,
+                "has_more": len(ids) > limit,
+            }
+        )
 
     async def _retrieve(self, request: web.Request) -> web.Response:
         batch = self.batches.get(request.match_info["batch_id"])

@@ -22,7 +22,7 @@ from agentinstruct.gateway.batch_api import (
     ProviderBatches,
     request_line,
 )
-from agentinstruct.gateway.batch_ledger import BatchLedger
+from agentinstruct.gateway.batch_ledger import BatchLedger, LedgerEntry
 from agentinstruct.gateway.budget import BudgetExhausted
 from agentinstruct.gateway.cache import CachedResponse
 from agentinstruct.gateway.config import Credentials, GatewayConfig
@@ -103,20 +103,32 @@ class BatchGateway(LLMGateway):
     ) -> list[str]:
         """Submit what no batch holds yet, wait for every batch holding a pending key, collect;
         the keys whose lines failed or expired."""
-        waiting = self.ledger.submitted(pending)  # a killed run's batches, found again
-        held = {key for batch_keys in waiting.values() for key in batch_keys}
+        waiting: dict[str, LedgerEntry] = {}  # by batch id
+        for entry in self.ledger.waiting(pending):  # a killed run's files and batches
+            batch_id = entry.batch_id or self._started(entry.file_id, stage, resumed=True)
+            waiting[batch_id] = entry
+        held = {key for entry in waiting.values() for key in entry.keys}
         new = self._within_budget_lines(
             [key for key in pending if key not in held], wanted, settled
         )
         for chunk_keys, data in self._chunks(new, wanted):
-            batch_id = self._batches.submit(data, {"stage": stage})
-            self.ledger.record(batch_id, stage, chunk_keys)
-            waiting[batch_id] = chunk_keys
+            file_id = self._batches.upload(data)
+            self.ledger.record(file_id, stage, chunk_keys)
+            waiting[self._started(file_id, stage)] = LedgerEntry(file_id, None, chunk_keys)
         retry: list[str] = []
         for batch_id, state in self._wait(waiting, bar):
-            retry += self._collect(batch_id, state, waiting[batch_id], wanted, settled, bar)
+            retry += self._collect(state, waiting[batch_id], wanted, settled, bar)
         pending_set = set(pending)
         return [key for key in retry if key in pending_set]
+
+    def _started(self, file_id: str, stage: str, resumed: bool = False) -> str:
+        """The batch of an uploaded file: for a file a killed run left, the one the provider
+        may already run (killed before writing its id down); else a new one. Its id, written
+        down."""
+        batch_id = self._batches.find(file_id) if resumed else None
+        batch_id = batch_id or self._batches.start(file_id, {"stage": stage})
+        self.ledger.started(file_id, batch_id)
+        return batch_id
 
     def _within_budget_lines(
         self,
@@ -165,7 +177,7 @@ class BatchGateway(LLMGateway):
         )
         return {"model": self._provider_model, **body}
 
-    def _wait(self, waiting: dict[str, list[str]], bar: tqdm) -> Iterator[tuple[str, BatchState]]:
+    def _wait(self, waiting: dict[str, LedgerEntry], bar: tqdm) -> Iterator[tuple[str, BatchState]]:
         """Each batch once it has ended, polling every `poll_s`; the bar's postfix shows the
         lines the provider has done so far."""
         open_batches = dict.fromkeys(waiting, 0)
@@ -187,7 +199,7 @@ class BatchGateway(LLMGateway):
                 else:
                     open_batches[batch_id] = state.completed + state.failed
             if open_batches:
-                total = sum(len(waiting[batch_id]) for batch_id in open_batches)
+                total = sum(len(waiting[batch_id].keys) for batch_id in open_batches)
                 bar.set_postfix(
                     batches=len(open_batches),
                     provider_done=f"{sum(open_batches.values())}/{total}",
@@ -197,9 +209,8 @@ class BatchGateway(LLMGateway):
 
     def _collect(
         self,
-        batch_id: str,
         state: BatchState,
-        batch_keys: list[str],
+        entry: LedgerEntry,
         wanted: dict[str, LLMRequest],
         settled: dict[str, tuple[CachedResponse, float]],
         bar: tqdm,
@@ -230,8 +241,8 @@ class BatchGateway(LLMGateway):
             self._cache.put(line.key, self.model, response)
             settled[line.key] = (response, cost_usd)
             bar.update(1)
-        retry += [key for key in batch_keys if key not in seen and key in wanted]
-        self.ledger.collected(batch_id)
+        retry += [key for key in entry.keys if key not in seen and key in wanted]
+        self.ledger.collected(entry.file_id)
         return retry
 
 

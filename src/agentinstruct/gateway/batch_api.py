@@ -16,6 +16,7 @@ BATCH_PROVIDERS = ("openai", "azure", "hosted_vllm")
 # "missing": the provider no longer knows the batch (ours, for a ledger entry it cannot find)
 FINAL_STATES = ("completed", "expired", "failed", "cancelled", "missing")
 ENDPOINT = "/v1/chat/completions"
+LIST_PAGE, LIST_PAGES = 100, 10  # how far back `find` looks for a batch started on a file
 
 
 @dataclass(frozen=True)
@@ -48,17 +49,35 @@ class ProviderBatches:
         self._kwargs = dict(call_kwargs)
         self._completion_window = completion_window
 
-    def submit(self, data: bytes, metadata: dict[str, str]) -> str:
-        """Upload a batch file (JSONL of `request_line`s) and start its batch; its id."""
-        uploaded = litellm.create_file(file=("batch.jsonl", data), purpose="batch", **self._kwargs)
+    def upload(self, data: bytes) -> str:
+        """Upload a batch file (JSONL of `request_line`s); its file id."""
+        return litellm.create_file(file=("batch.jsonl", data), purpose="batch", **self._kwargs).id
+
+    def start(self, file_id: str, metadata: dict[str, str]) -> str:
+        """Start the batch of an uploaded file; its batch id."""
         batch = litellm.create_batch(
             completion_window=self._completion_window,
             endpoint=ENDPOINT,
-            input_file_id=uploaded.id,
+            input_file_id=file_id,
             metadata=metadata,
             **self._kwargs,
         )
         return batch.id
+
+    def find(self, file_id: str) -> str | None:
+        """The batch started on `file_id`, if the provider has one (newest first, a few pages):
+        for a run killed between starting a batch and writing its id down."""
+        after = None
+        for _ in range(LIST_PAGES):
+            page = litellm.list_batches(after=after, limit=LIST_PAGE, **self._kwargs)
+            batches = list(page.data or [])
+            for batch in batches:
+                if batch.input_file_id == file_id:
+                    return batch.id
+            if not getattr(page, "has_more", False) or not batches:
+                return None
+            after = batches[-1].id
+        return None
 
     def state(self, batch_id: str) -> BatchState:
         batch = litellm.retrieve_batch(batch_id=batch_id, **self._kwargs)
