@@ -126,31 +126,29 @@ def projection_table(projection: dict[str, Any]) -> str:
         lines.append(
             f"{name:<20}{stage['requests']:>9}{stage['from_cache']:>8}{stage['to_pay']:>8}"
             f"{_range(stage['prompt_tokens']):>22}{_range(stage['completion_tokens']):>20}"
-            f"{_range(stage['usd_online'], '$'):>22}{_range(stage['usd_batch'], '$'):>22}"
+            f"{_range(stage['usd_online'], True):>22}{_range(stage['usd_batch'], True):>22}"
         )
         if "measured" in stage:
             measured = stage["measured"]
             lines.append(
                 f"{'  measured':<45}"
-                f"{_expected(measured['prompt_tokens']):>22}"
-                f"{_expected(measured['completion_tokens']):>20}"
-                f"{_expected(measured['usd_online'], '$'):>22}"
-                f"{_expected(measured['usd_batch'], '$'):>22}"
+                f"{_range(measured['prompt_tokens']):>22}"
+                f"{_range(measured['completion_tokens']):>20}"
+                f"{_range(measured['usd_online'], True):>22}"
+                f"{_range(measured['usd_batch'], True):>22}"
             )
     return "\n".join(lines)
 
 
-def _range(figure: dict[str, float] | None, unit: str = "") -> str:
-    if figure is None:
-        return "no price"
-    if unit:
-        return f"${figure['low']:.4f} to ${figure['high']:.4f}"
-    return f"{figure['low']:,} to {figure['high']:,}"
+def _amount(value: float, usd: bool) -> str:
+    return f"${value:.4f}" if usd else f"{value:,}"
 
 
-def _expected(figure: dict[str, float] | None, unit: str = "") -> str:
+def _range(figure: dict[str, float] | None, usd: bool = False) -> str:
+    """`low to high`, or `expected ±half-width` for a measured figure."""
     if figure is None:
         return "no price"
-    if unit:
-        return f"${figure['expected']:.4f} ±{figure['high'] - figure['expected']:.4f}"
-    return f"{figure['expected']:,} ±{figure['high'] - figure['expected']:,}"
+    if "expected" in figure:
+        spread = figure["high"] - figure["expected"]
+        return f"{_amount(figure['expected'], usd)} ±{_amount(spread, usd).lstrip('$')}"
+    return f"{_amount(figure['low'], usd)} to {_amount(figure['high'], usd)}"
