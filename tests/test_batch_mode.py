@@ -5,7 +5,6 @@ import json
 import shutil
 import signal
 import subprocess
-import sys
 import time
 
 import pandas as pd
@@ -13,7 +12,7 @@ import pytest
 
 from agentinstruct.devtools.fake_batches import BatchFaults
 from agentinstruct.devtools.fake_openai import FakeOpenAIServer, Faults
-from agentinstruct.devtools.gateway_worker import gateway, requests
+from agentinstruct.devtools.gateway_worker import gateway, requests, worker_command
 from agentinstruct.devtools.scratch_project import point_at_server, scratch_project
 from agentinstruct.gateway import Credentials, GatewayConfig, open_gateway
 from tests.conftest import PROJECT_ROOT, SAMPLE_CORPUS
@@ -61,16 +60,7 @@ def test_sigkill_while_waiting_then_rerun_submits_nothing_new(tmp_path, server) 
     endpoint = server(batch_faults=BatchFaults(completion_s=4.0))
     cache, out = tmp_path / "c.sqlite", tmp_path / "out.json"
     settings = {**BATCH, "batch": {"poll_s": 0.05, "max_requests": 100}}
-    command = [
-        sys.executable,
-        "-m",
-        "agentinstruct.devtools.gateway_worker",
-        endpoint.base_url,
-        str(cache),
-        str(count),
-        str(out),
-        json.dumps(settings),
-    ]
+    command = worker_command(endpoint.base_url, str(cache), count, str(out), settings)
     worker = subprocess.Popen(command, cwd=PROJECT_ROOT)
     deadline = time.monotonic() + 60
     while endpoint.served["batches"] < 2 and time.monotonic() < deadline:

@@ -4,13 +4,12 @@ import json
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 
 import pytest
 
 from agentinstruct.devtools.fake_openai import FakeOpenAIServer, Faults
-from agentinstruct.devtools.gateway_worker import gateway, requests
+from agentinstruct.devtools.gateway_worker import gateway, requests, worker_command
 from tests.conftest import PROJECT_ROOT
 
 
@@ -89,15 +88,7 @@ def test_sigkill_halfway_then_rerun_pays_only_for_missing_calls(tmp_path, server
     count = 200
     endpoint = server(latency_s=0.05)
     cache, out = tmp_path / "c.sqlite", tmp_path / "out.json"
-    command = [
-        sys.executable,
-        "-m",
-        "agentinstruct.devtools.gateway_worker",
-        endpoint.base_url,
-        str(cache),
-        str(count),
-        str(out),
-    ]
+    command = worker_command(endpoint.base_url, str(cache), count, str(out))
     worker = subprocess.Popen(command, cwd=PROJECT_ROOT)
     deadline = time.monotonic() + 120
     while _cached_entries(cache) < count // 2 and time.monotonic() < deadline:

@@ -29,6 +29,15 @@ def gateway(base_url: str, cache_path: str, **config: object) -> LLMGateway:
     )
 
 
+def worker_command(
+    base_url: str, cache_path: str, count: int, out: str, config: dict | None = None
+) -> list[str]:
+    """The command line that runs this module as a process (one a test can kill)."""
+    module = "agentinstruct.devtools.gateway_worker"
+    command = [sys.executable, "-m", module, base_url, cache_path, str(count), out]
+    return command + ([json.dumps(config)] if config else [])
+
+
 def main() -> None:
     base_url, cache_path, count, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
     config = json.loads(sys.argv[5]) if len(sys.argv) > 5 else {}

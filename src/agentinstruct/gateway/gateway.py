@@ -300,8 +300,15 @@ class LLMGateway:
             await asyncio.sleep(min(MAX_BACKOFF_S, delay or 0.5 * 2.0**retry))
 
     def _result(
-        self, stage: str, request: LLMRequest, response: CachedResponse, **record: Any
+        self,
+        stage: str,
+        request: LLMRequest,
+        response: CachedResponse,
+        status: str = "ok",
+        max_prompt_tokens: int | None = None,
+        **record: Any,
     ) -> LLMResult:
+        """`status` and `max_prompt_tokens` differ only for an estimate (`estimated`, a bound)."""
         output = (
             None
             if response.content is None
@@ -314,9 +321,11 @@ class LLMGateway:
                 stage=stage,
                 item_id=request.item_id,
                 model=self.model,
-                status="failed" if output is None else record.pop("status", "ok"),
+                status="failed" if output is None else status,
                 max_tokens=self._params(request)["max_tokens"],
-                max_prompt_tokens=record.pop("max_prompt_tokens", response.prompt_tokens),
+                max_prompt_tokens=response.prompt_tokens
+                if max_prompt_tokens is None
+                else max_prompt_tokens,
                 prompt_tokens=response.prompt_tokens,
                 completion_tokens=response.completion_tokens,
                 error_type=response.error_type,
