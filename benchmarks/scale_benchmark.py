@@ -6,8 +6,8 @@ makes a copy of the project whose teacher and judge are that server, writes N sy
 as a user runs it (partitioned by default; `--cluster=local:2` for a cluster row). For each row:
 LLM calls, wall time, the wave bound (each stage's calls in waves of `concurrency` at the
 server's latency, summed over stages: no client can beat it), peak RSS of the largest process,
-of the run's own process (ingestion and the gather; the partitions too without a cluster), of
-the largest worker, and of all of them together, and CPU ms per call of every process of the
+of the run's own process (ingestion), of the largest process that ran partitions, of the
+gather's process, and of all of them together, and CPU ms per call of every process of the
 run (not the server's). `--calls batch` sends the teacher's and the judge's calls through the
 server's Batch API instead (batch mode). Prints a table and writes JSON.
 
@@ -28,6 +28,7 @@ from pathlib import Path
 import psutil
 
 from agentinstruct.devtools.scratch_project import point_at_server, scratch_project
+from agentinstruct.scale.partitioned_run import SESSIONS_PER_PROCESS
 
 sys.path.insert(0, str(Path(__file__).parent))
 from gateway_benchmark import fake_server
@@ -58,12 +59,16 @@ def _project(folder: Path, base_url: str, documents: int, args: argparse.Namespa
 
 
 class _TreeMemory:
-    """Samples the RSS of a process and its descendants: the run's own process (ingestion, the
-    gather, and the partitions unless a cluster runs them), the largest other, and the sum."""
+    """Samples the RSS of a process and its descendants: each process's peak, and the peak of
+    their sum. The run's own process is the driver (ingestion, and the partitions and the gather
+    when they run here); every other process runs partitions, except the last one the driver
+    starts when the gather has a process of its own."""
 
     def __init__(self, pid: int) -> None:
         self.root = psutil.Process(pid)
-        self.driver = self.workers = self.total = 0
+        self.peaks: dict[int, int] = {}
+        self.started: dict[int, float] = {}
+        self.total = 0
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -72,16 +77,28 @@ class _TreeMemory:
         while not self._done.wait(0.1):
             try:
                 processes = [self.root, *self.root.children(recursive=True)]
-                sizes = [process.memory_info().rss for process in processes]
+                sizes = {process.pid: process.memory_info().rss for process in processes}
+                for process in processes:
+                    self.started.setdefault(process.pid, process.create_time())
             except psutil.Error:
                 continue
-            self.driver = max(self.driver, sizes[0])
-            self.workers = max(self.workers, 0, *sizes[1:])
-            self.total = max(self.total, sum(sizes))
+            for pid, size in sizes.items():
+                self.peaks[pid] = max(self.peaks.get(pid, 0), size)
+            self.total = max(self.total, sum(sizes.values()))
 
     def stop(self) -> None:
         self._done.set()
         self._thread.join()
+
+    def by_role(self, gather_has_a_process: bool) -> dict[str, int]:
+        """Peak bytes of the driver, of the largest partition process, and of the gather's."""
+        others = sorted((pid for pid in self.peaks if pid != self.root.pid), key=self.started.get)
+        gather = others.pop() if gather_has_a_process and others else None
+        return {
+            "driver": self.peaks.get(self.root.pid, 0),
+            "partitions": max((self.peaks[pid] for pid in others), default=0),
+            "gather": self.peaks[gather] if gather else 0,
+        }
 
 
 def run_row(base_url: str, documents: int, per_partition: int, cluster: str | None, args) -> dict:
@@ -115,10 +132,12 @@ def run_row(base_url: str, documents: int, per_partition: int, cluster: str | No
         math.ceil(stages[name]["requests"] / args.concurrency) for name in STAGES if name in stages
     )
     calls = report["llm"]["total"]["requests"]
+    partitions = len(report["partitions"]["partitions"])
+    peaks = memory.by_role(gather_has_a_process=partitions > SESSIONS_PER_PROCESS)
     return {
         "documents": documents,
         "per_partition": per_partition,
-        "partitions": len(report["partitions"]["partitions"]),
+        "partitions": partitions,
         "cluster": cluster or "-",
         "llm_calls": args.calls,
         "calls": calls,
@@ -126,9 +145,10 @@ def run_row(base_url: str, documents: int, per_partition: int, cluster: str | No
         "wall_s": wall,
         "bound_s": waves * args.latency,
         "ratio_to_bound": wall / (waves * args.latency),
-        "peak_rss_mib": max(memory.driver, memory.workers) / 2**20,
-        "driver_rss_mib": memory.driver / 2**20,
-        "worker_rss_mib": memory.workers / 2**20,
+        "peak_rss_mib": max(peaks.values()) / 2**20,
+        "driver_rss_mib": peaks["driver"] / 2**20,
+        "partition_rss_mib": peaks["partitions"] / 2**20,
+        "gather_rss_mib": peaks["gather"] / 2**20,
         "peak_rss_all_mib": memory.total / 2**20,
         "cpu_ms_per_call": 1000 * cpu / calls,
     }
@@ -158,7 +178,7 @@ def main() -> None:
     rows = []
     header = f"{'documents':>9} {'per part':>8} {'parts':>5} {'cluster':>9} {'calls':>7} "
     header += f"{'wall s':>7} {'bound s':>7} {'x bound':>7} {'RSS MiB':>7} {'driver':>7} "
-    header += f"{'worker':>7} {'all MiB':>7} "
+    header += f"{'in part':>7} {'gather':>7} {'all MiB':>7} "
     header += f"{'CPU ms/call':>11}"
     print(header)
     with fake_server(args.latency) as base_url:
@@ -170,7 +190,8 @@ def main() -> None:
                 f"{row['cluster']:>9} {row['calls']:>7} {row['wall_s']:>7.1f} "
                 f"{row['bound_s']:>7.1f} {row['ratio_to_bound']:>7.2f} "
                 f"{row['peak_rss_mib']:>7.0f} {row['driver_rss_mib']:>7.0f} "
-                f"{row['worker_rss_mib']:>7.0f} {row['peak_rss_all_mib']:>7.0f} "
+                f"{row['partition_rss_mib']:>7.0f} {row['gather_rss_mib']:>7.0f} "
+                f"{row['peak_rss_all_mib']:>7.0f} "
                 f"{row['cpu_ms_per_call']:>11.2f}",
                 flush=True,
             )

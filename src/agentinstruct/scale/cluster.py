@@ -90,7 +90,7 @@ def dask_executor(cluster: str) -> Iterator[tuple[Executor, int]]:
             _, address = future.result()  # a session that failed every try ends the run
             finished(futures.pop(future))
             sessions[address] += 1
-            if sessions[address] >= SESSIONS_PER_PROCESS:
+            if sessions[address] >= SESSIONS_PER_PROCESS and waiting:
                 _recycle(client, address)
                 del sessions[address]
             if waiting:
