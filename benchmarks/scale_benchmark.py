@@ -103,7 +103,7 @@ class _TreeMemory:
 
 def run_row(base_url: str, documents: int, per_partition: int, cluster: str | None, args) -> dict:
     with tempfile.TemporaryDirectory() as folder:
-        project = _project(Path(folder) / "project", base_url, documents, args)
+        project = _project(args.keep or Path(folder) / "project", base_url, documents, args)
         command = [
             str(Path(sys.executable).parent / "kedro"),
             "run",
@@ -173,7 +173,14 @@ def main() -> None:
         " bound: a batch is answered at once)",
     )
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks/results/scale.json")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="make the project here and keep it (one row): its outputs, to inspect or re-run",
+    )
     args = parser.parse_args()
+    if args.keep and len(args.rows) > 1:
+        parser.error("--keep keeps one row's project: give one row")
 
     rows = []
     header = f"{'documents':>9} {'per part':>8} {'parts':>5} {'cluster':>9} {'calls':>7} "

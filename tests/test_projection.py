@@ -94,9 +94,13 @@ def test_a_pilots_cached_answers_give_a_measured_estimate(tmp_path, server) -> N
     assert completion["low"] <= completion["expected"] <= completion["high"]
 
     _kedro_run(project)
-    answers = latest_report(project)["llm"]["by_stage"]["answers"]
-    paid = answers["new_completion_tokens"]
+    real = latest_report(project)["llm"]["by_stage"]
+    paid = real["answers"]["new_completion_tokens"]
     assert completion["low"] <= paid <= completion["high"], (paid, completion)
+    for name, stage in projection["stages"].items():
+        if "measured" in stage:  # the requests the pilot's ratios lead to bracket the real ones
+            requests = stage["measured"]["requests_to_pay"]
+            assert requests["low"] <= real[name]["new_calls"] <= requests["high"], name
 
 
 def test_projection_prices_each_stage_with_its_model() -> None:
@@ -126,3 +130,37 @@ def test_projection_prices_each_stage_with_its_model() -> None:
     assert a["usd_batch"]["high"] == pytest.approx(a["usd_online"]["high"] / 2)
     assert projection["total"]["requests"] == 3
     assert "total" in projection_table(projection)
+
+
+def _log(stage: str, cached: int, to_pay: int) -> pd.DataFrame:
+    rows = cached + to_pay
+    return pd.DataFrame(
+        {
+            "stage": [stage] * rows,
+            "model": ["openai/gpt-4o-mini"] * rows,
+            "status": ["ok"] * cached + ["estimated"] * to_pay,
+            "cached": [True] * cached + [False] * to_pay,
+            "prompt_tokens": range(100, 100 + rows),
+            "max_prompt_tokens": range(200, 200 + rows),
+            "completion_tokens": range(10, 10 + rows),
+            "max_tokens": [50] * rows,
+        }
+    )
+
+
+def test_a_pilot_s_ratios_between_stages_give_the_requests_a_real_teacher_leads_to() -> None:
+    """Placeholders pass the judge's checks on 30 of 30 pairs; the pilot's pairs passed on 10 of
+    20: the judge's expected requests are the pilot's half, with an interval."""
+    calls = pd.concat([_log("answers", cached=20, to_pay=30), _log("judge", cached=10, to_pay=30)])
+    prices = {"openai/gpt-4o-mini": Pricing(GatewayConfig(model="openai/gpt-4o-mini"))}
+    projection = project_calls(calls, prices)
+    stages = projection["stages"]
+    answers, judge = stages["answers"]["measured"], stages["judge"]["measured"]
+    assert answers["requests_to_pay"] == {"expected": 30, "low": 30, "high": 30}
+    requests = judge["requests_to_pay"]
+    assert requests["expected"] == 15
+    assert requests["low"] < 15 < requests["high"] < 30
+    completion = judge["completion_tokens"]
+    assert completion["low"] < 15 * 14.5 < completion["high"]  # mean of the pilot's 10..19
+    assert stages["judge"]["to_pay"] == 30  # the placeholders' count stays the bound
+    assert "15 ±" in projection_table(projection)

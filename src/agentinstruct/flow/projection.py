@@ -9,10 +9,18 @@ already paid for it). For the requests still to pay, the projection gives:
 - their price online and through the provider's batch API, from LiteLLM's price map or the
   prices configured on the teacher's entry;
 - where the cache holds at least `MIN_MEASURED` real answers of a stage (a pilot), a measured
-  estimate: the mean tokens of those answers times the requests to pay, with a 95% interval.
+  estimate: the requests to pay as the pilot's answers lead to them, times the mean tokens of
+  those answers, each with a 95% interval.
+
+Placeholders fix how many requests a stage makes after another: a list of `minItems` items, a
+pair that fails or passes the checks before the judge as placeholder text does. A real teacher's
+answers may lead to more or fewer (the checks reject some of its pairs, so the judge gets fewer).
+So the measured requests of a stage are the pilot's: its requests per request of the stage
+before it, chained from the first stage (whose requests the documents fix).
 """
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -37,14 +45,49 @@ def save_projection(catalog: Any, skill: str) -> dict[str, Any]:
 
 def project_calls(calls: pd.DataFrame, prices: dict[str, Pricing]) -> dict[str, Any]:
     """The projection of every stage (in the order the run asked them) and their total."""
-    stages = {
-        str(stage): _stage(rows, prices.get(str(rows["model"].iloc[0])))
-        for stage, rows in calls.groupby("stage", sort=False)
-    }
+    stages: dict[str, dict[str, Any]] = {}
+    before: _Requests | None = None
+    for stage, rows in calls.groupby("stage", sort=False):
+        requests = _requests_to_pay(rows, before)
+        stages[str(stage)] = _stage(rows, requests, prices.get(str(rows["model"].iloc[0])))
+        before = requests
     return {"stages": stages, "total": _total(list(stages.values()))}
 
 
-def _stage(rows: pd.DataFrame, pricing: Pricing | None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Requests:
+    """A stage's requests to pay as the pilot measures them: expected count and its variance,
+    and the pilot's (cached) requests the next stage's ratio is taken over."""
+
+    expected: float
+    variance: float
+    piloted: int
+
+    def interval(self) -> dict[str, int]:
+        spread = Z_95 * math.sqrt(self.variance)
+        return {
+            "expected": round(self.expected),
+            "low": max(0, math.floor(self.expected - spread)),
+            "high": math.ceil(self.expected + spread),
+        }
+
+
+def _requests_to_pay(rows: pd.DataFrame, before: _Requests | None) -> _Requests:
+    """The stage's requests to pay: exact for the first stage; after it, the pilot's requests
+    per request of the stage before times that stage's expected requests (the placeholders'
+    count where the pilot measured too few). The variance adds the noise of each request's
+    children (Poisson) and the uncertainty of the pilot's ratio to the stage before's."""
+    piloted = int((rows["cached"] & (rows["status"] == "ok")).sum())
+    placeholders = int((rows["status"] == "estimated").sum())
+    if before is None or before.piloted < MIN_MEASURED:
+        return _Requests(placeholders, 0.0, piloted)
+    ratio = piloted / before.piloted
+    parents = before.expected
+    variance = ratio**2 * before.variance + parents * ratio + parents**2 * ratio / before.piloted
+    return _Requests(ratio * parents, variance, piloted)
+
+
+def _stage(rows: pd.DataFrame, requests: _Requests, pricing: Pricing | None) -> dict[str, Any]:
     to_pay = rows[rows["status"] == "estimated"]
     prompt = _bounds(to_pay["prompt_tokens"].sum(), to_pay["max_prompt_tokens"].sum())
     completion = _bounds(to_pay["completion_tokens"].sum(), to_pay["max_tokens"].sum())
@@ -59,10 +102,11 @@ def _stage(rows: pd.DataFrame, pricing: Pricing | None) -> dict[str, Any]:
     }
     measured = rows[rows["cached"] & (rows["status"] == "ok")]
     if len(measured) >= MIN_MEASURED and len(to_pay):
-        prompt_m = _measured(measured["prompt_tokens"], len(to_pay))
-        completion_m = _measured(measured["completion_tokens"], len(to_pay))
+        prompt_m = _measured(measured["prompt_tokens"], requests)
+        completion_m = _measured(measured["completion_tokens"], requests)
         projection["measured"] = {
             "answers_measured": len(measured),
+            "requests_to_pay": requests.interval(),
             "prompt_tokens": prompt_m,
             "completion_tokens": completion_m,
             **_prices(pricing, prompt_m, completion_m),
@@ -74,11 +118,15 @@ def _bounds(low: float, high: float) -> dict[str, int]:
     return {"low": int(low), "high": int(high)}
 
 
-def _measured(tokens: pd.Series, count: int) -> dict[str, int]:
-    """`count` more answers like the measured ones: their sum and its 95% interval (the noise
-    of `count` draws plus the uncertainty of the measured mean)."""
+def _measured(tokens: pd.Series, requests: _Requests) -> dict[str, int]:
+    """As many more answers as `requests` expects, like the measured ones: their tokens and the
+    95% interval (the noise of each answer, the uncertainty of the measured mean, and that of
+    the number of requests)."""
     mean, variance = float(tokens.mean()), float(tokens.var(ddof=1))
-    spread = Z_95 * math.sqrt(count * variance + count**2 * variance / len(tokens))
+    count = requests.expected
+    spread = Z_95 * math.sqrt(
+        count * variance + count**2 * variance / len(tokens) + mean**2 * requests.variance
+    )
     return {
         "expected": round(count * mean),
         "low": max(0, round(count * mean - spread)),
@@ -131,7 +179,7 @@ def projection_table(projection: dict[str, Any]) -> str:
         if "measured" in stage:
             measured = stage["measured"]
             lines.append(
-                f"{'  measured':<45}"
+                f"{'  measured':<29}{_range(measured['requests_to_pay']):>16}"
                 f"{_range(measured['prompt_tokens']):>22}"
                 f"{_range(measured['completion_tokens']):>20}"
                 f"{_range(measured['usd_online'], True):>22}"
