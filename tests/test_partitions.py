@@ -2,6 +2,8 @@
 re-run skips the partitions that are complete."""
 
 import json
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -115,3 +117,26 @@ def test_a_partitioned_run_makes_what_one_session_makes_and_resumes(
 def test_a_partition_not_in_the_index_is_a_clear_error(project, fake_teacher, value) -> None:
     with pytest.raises(Exception, match="not one of this corpus's partitions"):
         run_pipeline(project, teacher_model=MODEL, partition=value)
+
+
+def test_ingestion_and_the_gather_never_import_litellm(project) -> None:
+    """LiteLLM costs a process ~3 s and ~140 MiB: only a session that calls a model imports it.
+    The corpus and gather sessions of a partitioned run (and their catalog) must not."""
+    script = (
+        "import sys\n"
+        "from agentinstruct.scale.partitioned_run import _pending\n"
+        "from agentinstruct.scale.sessions import Project, run_session\n"
+        f"project = Project({str(project)!r})\n"
+        f"_pending(project, {SKILL!r})\n"
+        "assert 'litellm' not in sys.modules, 'ingestion imported litellm'\n"
+        "from kedro.framework.project import pipelines\n"
+        f"nodes = pipelines[{SKILL!r}].nodes  # every node's module, the model calls' too\n"
+        "with project.session(partition='gather') as session:\n"
+        "    catalog = session.load_context().catalog\n"
+        f"    catalog.load('{SKILL}.partition_index')\n"
+        "assert 'litellm' not in sys.modules, 'the flow or the gather imported litellm'\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=project, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]

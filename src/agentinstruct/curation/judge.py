@@ -1,20 +1,25 @@
 """The LLM judge: one structured call per pair through the gateway, scores 1-5 and a reason."""
 
+from __future__ import annotations
+
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from agentinstruct.curation.rules import CurationRules
 from agentinstruct.flow.steps import LLMSteps
-from agentinstruct.gateway import LLMGateway, LLMRequest
+from agentinstruct.gateway import LLMRequest
 from agentinstruct.params import CurationParams, JudgeParams
 from agentinstruct.schemas.llm_outputs import (
     JUDGE_DIMENSIONS,
     JudgeVerdict,
     JudgeVerdictWithReference,
 )
+
+if TYPE_CHECKING:  # the gateway imports LiteLLM: only processes that call a model pay for it
+    from agentinstruct.gateway import LLMGateway
 
 Render = Callable[..., str]  # the judge template: render(turns=..., reference_answer=...)
 

@@ -5,8 +5,10 @@ They differ only in where things come from: a skill's flow has its seed document
 folder of chat data, `params:curation` and the shared judge template.
 """
 
+from __future__ import annotations
+
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -14,9 +16,11 @@ from agentinstruct.curation.checks import check_documents, check_pairs, collect_
 from agentinstruct.curation.contamination import BenchmarkIndex
 from agentinstruct.curation.judge import judge_pairs
 from agentinstruct.curation.rules import CurationRules
-from agentinstruct.gateway import LLMGateway
 from agentinstruct.params import CurationParams, FlowParams
 from agentinstruct.skill import Skill, template
+
+if TYPE_CHECKING:  # the gateway imports LiteLLM: only processes that call a model pay for it
+    from agentinstruct.gateway import LLMGateway
 
 
 def _index(eval_sets: dict[str, pd.DataFrame], params: CurationParams) -> BenchmarkIndex | None:

@@ -5,8 +5,10 @@ answers to simulated follow-up questions (multi turn), or calls to the passage's
 their results (tool calls). Every shape ends as `turns`: the chat after the system prompt.
 """
 
+from __future__ import annotations
+
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -14,12 +16,15 @@ from agentinstruct.flow.conversation import Chat, add_follow_ups, answer_turn, u
 from agentinstruct.flow.instructions import task_text
 from agentinstruct.flow.steps import LLMSteps
 from agentinstruct.flow.tool_calls import ToolUse, answer_with_tools
-from agentinstruct.gateway import LLMGateway, LLMRequest
+from agentinstruct.gateway import LLMRequest
 from agentinstruct.params import FlowParams
 from agentinstruct.schemas.frames import AnsweredTaskSchema, frame_of
 from agentinstruct.schemas.llm_outputs import TeacherAnswer
 from agentinstruct.schemas.tools import ApiLibrary
 from agentinstruct.skill import Skill
+
+if TYPE_CHECKING:  # the gateway imports LiteLLM: only processes that call a model pay for it
+    from agentinstruct.gateway import LLMGateway
 
 
 def _answers(

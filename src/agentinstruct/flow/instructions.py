@@ -1,20 +1,25 @@
 """Stage 2, seed instruction generation: instructions of taxonomy types that suit each passage;
 and what every instruction row is (stages 2 and 3), with the task text a student sees for it."""
 
+from __future__ import annotations
+
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from pydantic import BaseModel
 
 from agentinstruct.flow.steps import LLMSteps
 from agentinstruct.flow.transformation import provenance
-from agentinstruct.gateway import LLMGateway, LLMRequest
+from agentinstruct.gateway import LLMRequest
 from agentinstruct.ids import stable_id
 from agentinstruct.params import FlowParams
 from agentinstruct.schemas.frames import InstructionSchema, frame_of
 from agentinstruct.schemas.llm_outputs import question_model
 from agentinstruct.skill import QuestionType, Skill
+
+if TYPE_CHECKING:  # the gateway imports LiteLLM: only processes that call a model pay for it
+    from agentinstruct.gateway import LLMGateway
 
 
 def question_text(skill: Skill, instruction: Any) -> str:

@@ -9,14 +9,11 @@ already paid for it). For the requests still to pay, the projection gives:
 - their price online and through the provider's batch API, from LiteLLM's price map or the
   prices configured on the teacher's entry;
 - where the cache holds at least `MIN_MEASURED` real answers of a stage (a pilot), a measured
-  estimate: the requests to pay as the pilot's answers lead to them, times the mean tokens of
-  those answers, each with a 95% interval.
+  estimate: the requests to pay times the mean tokens of those answers, with a 95% interval.
 
-Placeholders fix how many requests a stage makes after another: a list of `minItems` items, a
-pair that fails or passes the checks before the judge as placeholder text does. A real teacher's
-answers may lead to more or fewer (the checks reject some of its pairs, so the judge gets fewer).
-So the measured requests of a stage are the pilot's: its requests per request of the stage
-before it, chained from the first stage (whose requests the documents fix).
+The judge is asked only about pairs that pass the cheap checks, and placeholder text passes or
+fails them as the teacher's text would not: its requests to pay are at most the pairs to pay
+(`to_pay_at_most`), and with a pilot, the pilot's pass rate times those pairs.
 """
 
 import math
@@ -29,6 +26,9 @@ from agentinstruct.gateway.pricing import Pricing
 
 MIN_MEASURED = 2
 Z_95 = 1.96
+# A stage asked only about the items of another stage that pass the cheap checks: how many pass
+# depends on what the teacher wrote, which placeholders cannot know.
+GATED_BY_CHECKS = {"judge": "answers"}
 
 
 def save_projection(catalog: Any, skill: str) -> dict[str, Any]:
@@ -45,46 +45,57 @@ def save_projection(catalog: Any, skill: str) -> dict[str, Any]:
 
 def project_calls(calls: pd.DataFrame, prices: dict[str, Pricing]) -> dict[str, Any]:
     """The projection of every stage (in the order the run asked them) and their total."""
-    stages: dict[str, dict[str, Any]] = {}
-    before: _Requests | None = None
-    for stage, rows in calls.groupby("stage", sort=False):
-        requests = _requests_to_pay(rows, before)
-        stages[str(stage)] = _stage(rows, requests, prices.get(str(rows["model"].iloc[0])))
-        before = requests
+    groups = {str(stage): rows for stage, rows in calls.groupby("stage", sort=False)}
+    stages = {
+        stage: _stage(
+            rows,
+            _requests_to_pay(rows, groups.get(GATED_BY_CHECKS.get(stage, ""))),
+            prices.get(str(rows["model"].iloc[0])),
+        )
+        for stage, rows in groups.items()
+    }
     return {"stages": stages, "total": _total(list(stages.values()))}
 
 
 @dataclass(frozen=True)
 class _Requests:
-    """A stage's requests to pay as the pilot measures them: expected count and its variance,
-    and the pilot's (cached) requests the next stage's ratio is taken over."""
+    """A stage's requests to pay: the placeholders' count, or for a stage gated by the checks
+    the pilot's pass rate times the requests it checks (with its variance), and at most those."""
 
     expected: float
-    variance: float
-    piloted: int
+    variance: float = 0.0
+    at_most: int | None = None
 
     def interval(self) -> dict[str, int]:
         spread = Z_95 * math.sqrt(self.variance)
+        high = math.ceil(self.expected + spread)
         return {
             "expected": round(self.expected),
             "low": max(0, math.floor(self.expected - spread)),
-            "high": math.ceil(self.expected + spread),
+            "high": high if self.at_most is None else min(high, self.at_most),
         }
 
 
-def _requests_to_pay(rows: pd.DataFrame, before: _Requests | None) -> _Requests:
-    """The stage's requests to pay: exact for the first stage; after it, the pilot's requests
-    per request of the stage before times that stage's expected requests (the placeholders'
-    count where the pilot measured too few). The variance adds the noise of each request's
-    children (Poisson) and the uncertainty of the pilot's ratio to the stage before's."""
-    piloted = int((rows["cached"] & (rows["status"] == "ok")).sum())
+def _piloted(rows: pd.DataFrame) -> int:
+    """Requests answered by the cache with a real answer: a pilot's."""
+    return int((rows["cached"] & (rows["status"] == "ok")).sum())
+
+
+def _requests_to_pay(rows: pd.DataFrame, checked: pd.DataFrame | None) -> _Requests:
+    """A stage's requests to pay. For a stage gated by the checks, with a pilot of at least
+    `MIN_MEASURED` checked requests: the pilot's pass rate times the requests to pay it checks,
+    with the variance of that many draws plus that of the measured rate (binomial)."""
     placeholders = int((rows["status"] == "estimated").sum())
-    if before is None or before.piloted < MIN_MEASURED:
-        return _Requests(placeholders, 0.0, piloted)
-    ratio = piloted / before.piloted
-    parents = before.expected
-    variance = ratio**2 * before.variance + parents * ratio + parents**2 * ratio / before.piloted
-    return _Requests(ratio * parents, variance, piloted)
+    if checked is None:
+        return _Requests(placeholders)
+    candidates = int((checked["status"] == "estimated").sum())
+    pilot = _piloted(checked)
+    if pilot < MIN_MEASURED:
+        return _Requests(placeholders, at_most=candidates)
+    rate = min(1.0, _piloted(rows) / pilot)
+    spread = rate * (1 - rate)
+    variance = candidates * spread + candidates**2 * spread / pilot
+    return _Requests(rate * candidates, variance, candidates)
 
 
 def _stage(rows: pd.DataFrame, requests: _Requests, pricing: Pricing | None) -> dict[str, Any]:
@@ -96,6 +107,7 @@ def _stage(rows: pd.DataFrame, requests: _Requests, pricing: Pricing | None) -> 
         "requests": len(rows),
         "from_cache": int(rows["cached"].sum()),
         "to_pay": len(to_pay),
+        **({"to_pay_at_most": requests.at_most} if requests.at_most is not None else {}),
         "prompt_tokens": prompt,
         "completion_tokens": completion,
         **_prices(pricing, prompt, completion),
@@ -185,6 +197,12 @@ def projection_table(projection: dict[str, Any]) -> str:
                 f"{_range(measured['usd_online'], True):>22}"
                 f"{_range(measured['usd_batch'], True):>22}"
             )
+    lines += [
+        f"{name}: asked only about pairs that pass the checks, so at most "
+        f"{stage['to_pay_at_most']:,} to pay (placeholders pass them as text of their own)"
+        for name, stage in projection["stages"].items()
+        if "to_pay_at_most" in stage
+    ]
     return "\n".join(lines)
 
 

@@ -1,17 +1,22 @@
 """Stage 3, suggester-editor refinement: harder variants are added beside their parents."""
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from agentinstruct.flow.instructions import instruction_row, question_text
 from agentinstruct.flow.steps import LLMSteps
-from agentinstruct.gateway import LLMGateway, LLMRequest
+from agentinstruct.gateway import LLMRequest
 from agentinstruct.ids import seeded_rng, stable_id, weighted_sample
 from agentinstruct.params import FlowParams
 from agentinstruct.schemas.frames import InstructionSchema, frame_of
 from agentinstruct.schemas.llm_outputs import Suggestions, edited_task_model, question_model
 from agentinstruct.skill import RefinementGoal, Skill
+
+if TYPE_CHECKING:  # the gateway imports LiteLLM: only processes that call a model pay for it
+    from agentinstruct.gateway import LLMGateway
 
 
 def _refine_round(

@@ -5,14 +5,19 @@ what a row is (built from the pairs `ask` returns). Sending the batch, matching 
 to its item, leaving out the items whose call failed and logging every call happen here, once.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 
-from agentinstruct.gateway import LLMGateway, LLMRequest, LLMResult
+from agentinstruct.gateway import LLMRequest, LLMResult
 from agentinstruct.schemas.frames import CallLogSchema, frame_of
+
+if TYPE_CHECKING:  # the gateway imports LiteLLM: only processes that call a model pay for it
+    from agentinstruct.gateway import LLMGateway
 
 Item = TypeVar("Item")
 

@@ -1,17 +1,22 @@
 """Stage 1, content transformation: each chunk is rewritten by agents drawn per chunk."""
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from agentinstruct.flow.steps import LLMSteps
-from agentinstruct.gateway import LLMGateway, LLMRequest
+from agentinstruct.gateway import LLMRequest
 from agentinstruct.ids import stable_id
 from agentinstruct.params import FlowParams
 from agentinstruct.schemas.frames import PassageSchema, frame_of
 from agentinstruct.schemas.llm_outputs import TransformedPassage
 from agentinstruct.schemas.tools import ApiLibrary
 from agentinstruct.skill import Skill
+
+if TYPE_CHECKING:  # the gateway imports LiteLLM: only processes that call a model pay for it
+    from agentinstruct.gateway import LLMGateway
 
 PROVENANCE = ("chunk_id", "doc_id", "source_path", "source_format", "title", "chunk_index")
 

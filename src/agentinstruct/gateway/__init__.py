@@ -1,9 +1,32 @@
-"""The gateway: the only package that talks to models (LiteLLM + Instructor)."""
+"""The gateway: the only package that talks to models (LiteLLM + Instructor).
+
+Requests, results and configuration import nothing heavy; the gateways themselves import
+LiteLLM (~3 s and ~100 MB a process), so they load on first use: a process that never calls a
+model (ingestion, the gather of a partitioned run, `kedro viz`) never imports it.
+"""
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from agentinstruct.gateway.config import Credentials, GatewayConfig, GenerationParams
-from agentinstruct.gateway.gateway import LLMGateway
-from agentinstruct.gateway.pool import PooledGateway, open_gateway
 from agentinstruct.gateway.records import CallRecord, LLMRequest, LLMResult
+
+if TYPE_CHECKING:
+    from agentinstruct.gateway.gateway import LLMGateway
+    from agentinstruct.gateway.pool import PooledGateway, open_gateway
+
+_LAZY = {
+    "LLMGateway": "agentinstruct.gateway.gateway",
+    "PooledGateway": "agentinstruct.gateway.pool",
+    "open_gateway": "agentinstruct.gateway.pool",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CallRecord",
