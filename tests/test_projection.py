@@ -98,9 +98,11 @@ def test_a_pilots_cached_answers_give_a_measured_estimate(tmp_path, server) -> N
     paid = real["answers"]["new_completion_tokens"]
     assert completion["low"] <= paid <= completion["high"], (paid, completion)
     for name, stage in projection["stages"].items():
-        if "measured" in stage:  # the requests the pilot's ratios lead to bracket the real ones
+        if "measured" in stage:  # measured requests (the judge's: the pilot's pass rate) bracket
             requests = stage["measured"]["requests_to_pay"]
             assert requests["low"] <= real[name]["new_calls"] <= requests["high"], name
+    first = projection["stages"]["transformation"]["measured"]["prompt_tokens"]
+    assert first["expected"] == real["transformation"]["new_prompt_tokens"]  # counted, exact
 
 
 def test_projection_prices_each_stage_with_its_model() -> None:
