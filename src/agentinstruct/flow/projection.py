@@ -76,9 +76,9 @@ class _Requests:
         }
 
 
-def _piloted(rows: pd.DataFrame) -> int:
+def _piloted(rows: pd.DataFrame) -> pd.DataFrame:
     """Requests answered by the cache with a real answer: a pilot's."""
-    return int((rows["cached"] & (rows["status"] == "ok")).sum())
+    return rows[rows["cached"] & (rows["status"] == "ok")]
 
 
 def _requests_to_pay(rows: pd.DataFrame, checked: pd.DataFrame | None) -> _Requests:
@@ -89,10 +89,10 @@ def _requests_to_pay(rows: pd.DataFrame, checked: pd.DataFrame | None) -> _Reque
     if checked is None:
         return _Requests(placeholders)
     candidates = int((checked["status"] == "estimated").sum())
-    pilot = _piloted(checked)
+    pilot = len(_piloted(checked))
     if pilot < MIN_MEASURED:
         return _Requests(placeholders, at_most=candidates)
-    rate = min(1.0, _piloted(rows) / pilot)
+    rate = min(1.0, len(_piloted(rows)) / pilot)
     spread = rate * (1 - rate)
     variance = candidates * spread + candidates**2 * spread / pilot
     return _Requests(rate * candidates, variance, candidates)
@@ -112,7 +112,7 @@ def _stage(rows: pd.DataFrame, requests: _Requests, pricing: Pricing | None) -> 
         "completion_tokens": completion,
         **_prices(pricing, prompt, completion),
     }
-    measured = rows[rows["cached"] & (rows["status"] == "ok")]
+    measured = _piloted(rows)
     if len(measured) >= MIN_MEASURED and len(to_pay):
         prompt_m = (  # prompts that quote no earlier answer were counted exactly
             {"expected": prompt["low"], **prompt}
