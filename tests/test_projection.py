@@ -101,8 +101,6 @@ def test_a_pilots_cached_answers_give_a_measured_estimate(tmp_path, server) -> N
         if "measured" in stage:  # measured requests (the judge's: the pilot's pass rate) bracket
             requests = stage["measured"]["requests_to_pay"]
             assert requests["low"] <= real[name]["new_calls"] <= requests["high"], name
-    first = projection["stages"]["transformation"]["measured"]["prompt_tokens"]
-    assert first["expected"] == real["transformation"]["new_prompt_tokens"]  # counted, exact
 
 
 def test_projection_prices_each_stage_with_its_model() -> None:

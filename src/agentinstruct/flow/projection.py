@@ -114,11 +114,7 @@ def _stage(rows: pd.DataFrame, requests: _Requests, pricing: Pricing | None) -> 
     }
     measured = _piloted(rows)
     if len(measured) >= MIN_MEASURED and len(to_pay):
-        prompt_m = (  # prompts that quote no earlier answer were counted exactly
-            {"expected": prompt["low"], **prompt}
-            if prompt["low"] == prompt["high"]
-            else _measured(measured["prompt_tokens"], requests)
-        )
+        prompt_m = _measured(measured["prompt_tokens"], requests)
         completion_m = _measured(measured["completion_tokens"], requests)
         projection["measured"] = {
             "answers_measured": len(measured),
