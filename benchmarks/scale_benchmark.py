@@ -8,8 +8,10 @@ LLM calls, wall time, the wave bound (each stage's calls in waves of `concurrenc
 server's latency, summed over stages: no client can beat it), peak RSS of the largest process,
 of the run's own process (ingestion), of the largest process that ran partitions, of the
 gather's process, and of all of them together, and CPU ms per call of every process of the
-run (not the server's). `--calls batch` sends the teacher's and the judge's calls through the
-server's Batch API instead (batch mode). Prints a table and writes JSON.
+run (not the server's), by role too. CPU time depends on the machine, so each run first measures
+a bare AsyncOpenAI client's CPU a call against the same server and gives the run's CPU a call
+as a multiple of it (`x raw`) as well. `--calls batch` sends the teacher's and the judge's calls
+through the server's Batch API instead (batch mode). Prints a table and writes JSON.
 
     .venv/bin/python benchmarks/scale_benchmark.py --rows 200:1000 4000:500 4000:500:local:2
 """
@@ -31,7 +33,7 @@ from agentinstruct.devtools.scratch_project import point_at_server, scratch_proj
 from agentinstruct.scale.partitioned_run import SESSIONS_PER_PROCESS
 
 sys.path.insert(0, str(Path(__file__).parent))
-from gateway_benchmark import fake_server
+from gateway_benchmark import fake_server, raw_openai
 
 ROOT = Path(__file__).resolve().parents[1]
 SKILL = "reading_comprehension"
@@ -67,6 +69,7 @@ class _TreeMemory:
     def __init__(self, pid: int) -> None:
         self.root = psutil.Process(pid)
         self.peaks: dict[int, int] = {}
+        self.cpu_s: dict[int, float] = {}  # each process's CPU seconds, as last sampled
         self.started: dict[int, float] = {}
         self.total = 0
         self._done = threading.Event()
@@ -80,6 +83,8 @@ class _TreeMemory:
                 sizes = {process.pid: process.memory_info().rss for process in processes}
                 for process in processes:
                     self.started.setdefault(process.pid, process.create_time())
+                    times = process.cpu_times()
+                    self.cpu_s[process.pid] = times.user + times.system
             except psutil.Error:
                 continue
             for pid, size in sizes.items():
@@ -90,14 +95,29 @@ class _TreeMemory:
         self._done.set()
         self._thread.join()
 
-    def by_role(self, gather_has_a_process: bool) -> dict[str, int]:
-        """Peak bytes of the driver, of the largest partition process, and of the gather's."""
+    def _roles(self, gather_has_a_process: bool) -> tuple[list[int], int | None]:
+        """The processes that ran partitions (Dask's nannies among them), and the gather's."""
         others = sorted((pid for pid in self.peaks if pid != self.root.pid), key=self.started.get)
         gather = others.pop() if gather_has_a_process and others else None
+        return others, gather
+
+    def by_role(self, gather_has_a_process: bool) -> dict[str, int]:
+        """Peak bytes of the driver, of the largest partition process, and of the gather's."""
+        others, gather = self._roles(gather_has_a_process)
         return {
             "driver": self.peaks.get(self.root.pid, 0),
             "partitions": max((self.peaks[pid] for pid in others), default=0),
             "gather": self.peaks[gather] if gather else 0,
+        }
+
+    def cpu_by_role(self, gather_has_a_process: bool) -> dict[str, float]:
+        """CPU seconds of the driver, of all partition processes together, and of the gather's
+        (sampled every 0.1 s: each process's last tenth of a second may be missing)."""
+        others, gather = self._roles(gather_has_a_process)
+        return {
+            "driver": self.cpu_s.get(self.root.pid, 0.0),
+            "partitions": sum(self.cpu_s.get(pid, 0.0) for pid in others),
+            "gather": self.cpu_s.get(gather, 0.0) if gather else 0.0,
         }
 
 
@@ -133,7 +153,9 @@ def run_row(base_url: str, documents: int, per_partition: int, cluster: str | No
     )
     calls = report["llm"]["total"]["requests"]
     partitions = len(report["partitions"]["partitions"])
-    peaks = memory.by_role(gather_has_a_process=partitions > SESSIONS_PER_PROCESS)
+    gather_has_a_process = partitions > SESSIONS_PER_PROCESS
+    peaks = memory.by_role(gather_has_a_process)
+    cpu_by_role = memory.cpu_by_role(gather_has_a_process)
     return {
         "documents": documents,
         "per_partition": per_partition,
@@ -151,7 +173,20 @@ def run_row(base_url: str, documents: int, per_partition: int, cluster: str | No
         "gather_rss_mib": peaks["gather"] / 2**20,
         "peak_rss_all_mib": memory.total / 2**20,
         "cpu_ms_per_call": 1000 * cpu / calls,
+        "cpu_ms_per_call_by_role": {role: 1000 * s / calls for role, s in cpu_by_role.items()},
+        "cpu_in_raw_client_calls": 1000 * cpu / calls / args.raw_client_cpu_ms,
     }
+
+
+def raw_client_cpu_ms(calls: int = 2000, concurrency: int = 64) -> float:
+    """This machine's speed, in the unit the CPU line was set in: CPU ms a call of a bare
+    AsyncOpenAI client against the fake server at zero latency (~2 ms when issue 12 was filed;
+    the same code and libraries take ~3x that on a slower machine)."""
+    with fake_server(0.0) as base_url:
+        raw_openai(base_url, 50, concurrency)  # imports, connections
+        started = time.process_time()
+        raw_openai(base_url, calls, concurrency)
+        return 1000 * (time.process_time() - started) / calls
 
 
 def _row_spec(text: str) -> tuple[int, int, str | None]:
@@ -186,7 +221,9 @@ def main() -> None:
     header = f"{'documents':>9} {'per part':>8} {'parts':>5} {'cluster':>9} {'calls':>7} "
     header += f"{'wall s':>7} {'bound s':>7} {'x bound':>7} {'RSS MiB':>7} {'driver':>7} "
     header += f"{'in part':>7} {'gather':>7} {'all MiB':>7} "
-    header += f"{'CPU ms/call':>11}"
+    header += f"{'CPU ms/call':>11} {'x raw':>5}"
+    args.raw_client_cpu_ms = raw_client_cpu_ms()
+    print(f"this machine: a bare AsyncOpenAI call costs {args.raw_client_cpu_ms:.2f} ms of CPU\n")
     print(header)
     with fake_server(args.latency) as base_url:
         for spec in args.rows:
@@ -199,9 +236,11 @@ def main() -> None:
                 f"{row['peak_rss_mib']:>7.0f} {row['driver_rss_mib']:>7.0f} "
                 f"{row['partition_rss_mib']:>7.0f} {row['gather_rss_mib']:>7.0f} "
                 f"{row['peak_rss_all_mib']:>7.0f} "
-                f"{row['cpu_ms_per_call']:>11.2f}",
+                f"{row['cpu_ms_per_call']:>11.2f} {row['cpu_in_raw_client_calls']:>5.2f}",
                 flush=True,
             )
+            roles = row["cpu_ms_per_call_by_role"]
+            print("  CPU ms a call by role: " + ", ".join(f"{k} {v:.2f}" for k, v in roles.items()))
             _write(args, rows)  # after each row: a long benchmark stopped early keeps its rows
     print(f"\nwritten: {args.json}")
 
