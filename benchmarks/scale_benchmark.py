@@ -33,7 +33,7 @@ from agentinstruct.devtools.scratch_project import point_at_server, scratch_proj
 from agentinstruct.scale.partitioned_run import SESSIONS_PER_PROCESS
 
 sys.path.insert(0, str(Path(__file__).parent))
-from gateway_benchmark import fake_server, raw_openai
+from gateway_benchmark import fake_server, raw_openai_cpu_ms
 
 ROOT = Path(__file__).resolve().parents[1]
 SKILL = "reading_comprehension"
@@ -183,10 +183,7 @@ def raw_client_cpu_ms(calls: int = 2000, concurrency: int = 64) -> float:
     AsyncOpenAI client against the fake server at zero latency (~2 ms when issue 12 was filed;
     the same code and libraries take ~3x that on a slower machine)."""
     with fake_server(0.0) as base_url:
-        raw_openai(base_url, 50, concurrency)  # imports, connections
-        started = time.process_time()
-        raw_openai(base_url, calls, concurrency)
-        return 1000 * (time.process_time() - started) / calls
+        return raw_openai_cpu_ms(base_url, calls, concurrency)
 
 
 def _row_spec(text: str) -> tuple[int, int, str | None]:
