@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import time
 
+import psutil
 import pytest
 
 from agentinstruct.devtools.fake_openai import FakeOpenAIServer, Faults
@@ -161,3 +162,26 @@ def test_worker_processes_answer_like_one_process(tmp_path, server) -> None:
     again = pooled_gateway.generate("again", requests(40))
     assert sum(endpoint.served.values()) == served
     assert all(r.record.cached for r in again)
+
+
+def test_stages_and_sessions_reuse_one_pool_of_connections(tmp_path, server) -> None:
+    """Each stage used to run on an event loop of its own, where LiteLLM built a new client and
+    the last one's sockets stayed open: a worker that ran many sessions held thousands."""
+    endpoint = server(latency_s=0.01)
+    port = int(endpoint.base_url.rsplit(":", 1)[1].split("/")[0])
+
+    def open_to_server() -> int:
+        return sum(
+            connection.raddr.port == port and connection.status == psutil.CONN_ESTABLISHED
+            for connection in psutil.Process().net_connections("tcp")
+            if connection.raddr
+        )
+
+    counts = []
+    for session in range(2):  # a session opens its own gateway; a stage is one generate()
+        llm = gateway(endpoint.base_url, str(tmp_path / "c.sqlite"), concurrency=8)
+        for stage in range(3):
+            llm.generate(f"stage-{stage}", requests(40 * (3 * session + stage + 1)))
+            counts.append(open_to_server())
+    assert endpoint.served["ok"] == 240
+    assert 0 < max(counts) <= 8, counts

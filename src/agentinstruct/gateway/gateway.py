@@ -8,7 +8,6 @@ import asyncio
 import contextvars
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +16,7 @@ import litellm
 from pydantic import BaseModel
 from tqdm.auto import tqdm
 
+from agentinstruct.gateway import event_loop
 from agentinstruct.gateway.budget import Budget
 from agentinstruct.gateway.cache import CachedResponse, cache_key
 from agentinstruct.gateway.config import Credentials, GatewayConfig
@@ -154,13 +154,7 @@ class LLMGateway:
 
             return list(await asyncio.gather(*map(run_one, requests, keys)))
 
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return asyncio.run(run_all())
-        # Inside a running loop (a notebook): asyncio.run would fail, so use a worker thread.
-        with ThreadPoolExecutor(max_workers=1) as worker:
-            return worker.submit(asyncio.run, run_all()).result()
+        return event_loop.run(run_all())
 
     def _usable(self, hit: CachedResponse | None) -> bool:
         return hit is not None and (hit.content is not None or self.config.cache_failures)
