@@ -19,6 +19,7 @@ from tests.conftest import PROJECT_ROOT, SAMPLE_CORPUS
 from tests.kedro_runs import SKILL, latest_pairs, latest_report, run_pipeline, versions
 
 BATCH = {"calls": "batch", "batch": {"poll_s": 0.05}}
+ANTHROPIC_MODEL = "anthropic/claude-haiku-4-5"  # priced in LiteLLM's map, batch rate included
 
 
 @pytest.fixture
@@ -130,7 +131,7 @@ def test_batch_mode_refuses_providers_without_a_batch_api(tmp_path) -> None:
     with pytest.raises(ValueError, match="calls: batch works with"):
         open_gateway(
             GatewayConfig(
-                model="anthropic/claude-3-5-haiku-latest",
+                model="gemini/gemini-2.0-flash",
                 calls="batch",
                 cache_path=str(tmp_path / "c.sqlite"),
             ),
@@ -202,3 +203,84 @@ def test_a_kill_before_the_batch_id_is_written_pays_nothing_twice(tmp_path, serv
     assert endpoint.served["files"] == 1  # the same file
     assert endpoint.served["batches"] == 1 and endpoint.served["batch_lines"] == 20
     assert set(llm.ledger.states().values()) == {"collected"}
+
+
+def _anthropic(endpoint, cache: str, mode: str = "tools", **batch):
+    """A gateway whose teacher is Anthropic's, in batch mode against the fake server (LiteLLM
+    takes Anthropic's base URL without `/v1`)."""
+    return open_gateway(
+        GatewayConfig(
+            model=ANTHROPIC_MODEL,
+            mode=mode,
+            calls="batch",
+            batch={"poll_s": 0.05, **batch},
+            cache_path=cache,
+            progress=False,
+        ),
+        Credentials(api_key="sk-fake", api_base=endpoint.base_url.removesuffix("/v1")),
+    )
+
+
+def test_anthropic_message_batches_answer_every_request_at_the_batch_price(
+    tmp_path, server
+) -> None:
+    endpoint = server()
+    cache = str(tmp_path / "c.sqlite")
+    llm = _anthropic(endpoint, cache, max_requests=25)
+    results = llm.generate("answers", requests(60))
+
+    assert [r.request.item_id for r in results] == [f"item-{i}" for i in range(60)]
+    assert all(r.output is not None and r.output.answer for r in results)
+    assert endpoint.served["batches"] == 3 and endpoint.served["batch_lines"] == 60
+    assert endpoint.served["ok"] == 0  # no online call
+    batches = endpoint.message_batches.batches.values()
+    sent = [line for batch in batches for line in batch["_requests"]]
+    assert {line["params"]["tool_choice"]["name"] for line in sent} == {"TeacherAnswer"}
+    record = results[0].record
+    assert record.cost_usd == pytest.approx(
+        llm.pricing.online_usd(record.prompt_tokens, record.completion_tokens) / 2
+    )
+    assert record.cost_usd > 0
+
+    again = _anthropic(endpoint, cache).generate("answers", requests(60))
+    assert all(r.record.cached for r in again)
+    assert endpoint.served["batches"] == 3
+
+
+def test_anthropic_errored_and_expired_results_go_into_new_batches(tmp_path, server) -> None:
+    endpoint = server(batch_faults=BatchFaults(failed_line=0.2, expired_line=0.2), seed=5)
+    llm = _anthropic(endpoint, str(tmp_path / "c.sqlite"), resubmits=8)
+    results = llm.generate("answers", requests(80))
+
+    assert all(r.output is not None for r in results), [r.record.error for r in results]
+    assert endpoint.served["batch_lines"] > 80  # errored and expired lines were sent again
+    assert endpoint.served["ok"] == 0
+    assert set(llm.ledger.states().values()) == {"collected"}
+
+
+def test_anthropic_batches_resume_without_paying_twice(tmp_path, server) -> None:
+    """A batch Anthropic accepted and the ledger wrote down is waited for, not sent again; a
+    file a killed run kept only in its memory was never sent, so its lines go into a new batch."""
+    endpoint = server(batch_faults=BatchFaults(completion_s=0.5))
+    cache = str(tmp_path / "c.sqlite")
+    killed = _anthropic(endpoint, cache)
+    asked = requests(30)
+    keys = [killed._cache_key(request) for request in asked]
+    wanted = dict(zip(keys, asked, strict=True))
+    [(sent_keys, sent)] = killed._chunks(keys[:20], wanted)
+    [(unsent_keys, unsent)] = killed._chunks(keys[20:], wanted)
+    sent_file = killed._batches.upload(sent)
+    killed.ledger.record(sent_file, "answers", sent_keys)
+    killed._started(sent_file, "answers")  # sent, and its id written down
+    killed.ledger.record(killed._batches.upload(unsent), "answers", unsent_keys)  # then killed
+
+    results = _anthropic(endpoint, cache).generate("answers", asked)
+    assert all(r.output is not None for r in results)
+    assert endpoint.served["batches"] == 2  # the one sent before, and the unsent lines
+    assert endpoint.served["batch_lines"] == 30
+    assert set(killed.ledger.states().values()) == {"collected"}
+
+
+def test_anthropic_batch_mode_needs_tools_mode(tmp_path, server) -> None:
+    with pytest.raises(ValueError, match="needs mode: tools"):
+        _anthropic(server(), str(tmp_path / "c.sqlite"), mode="json_schema")

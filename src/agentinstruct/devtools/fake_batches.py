@@ -112,7 +112,7 @@ class FakeBatchAPI:
         }
         self.served["batches"] += 1
         self.served["batch_lines"] += len(lines)
-        return web.json_response(_public(self.batches[batch_id]))
+        return web.json_response(public_view(self.batches[batch_id]))
 
     async def _list(self, request: web.Request) -> web.Response:
         """Batches newest first, a page of `limit` after the id `after`."""
@@ -121,7 +121,7 @@ class FakeBatchAPI:
         if after in ids:
             ids = ids[ids.index(after) + 1 :]
         limit = int(request.query.get("limit", 20))
-        page = [_public(self.batches[batch_id]) for batch_id in ids[:limit]]
+        page = [public_view(self.batches[batch_id]) for batch_id in ids[:limit]]
         return web.json_response(
             {
                 "object": "list",
@@ -138,7 +138,7 @@ class FakeBatchAPI:
             return _not_found("No such batch")
         if batch["status"] == "in_progress":
             self._advance(batch)
-        return web.json_response(_public(batch))
+        return web.json_response(public_view(batch))
 
     async def _cancel(self, request: web.Request) -> web.Response:
         batch = self.batches.get(request.match_info["batch_id"])
@@ -146,7 +146,7 @@ class FakeBatchAPI:
             return _not_found("No such batch")
         if batch["status"] == "in_progress":
             batch["status"] = "cancelled"
-        return web.json_response(_public(batch))
+        return web.json_response(public_view(batch))
 
     def _advance(self, batch: dict[str, Any]) -> None:
         """Progress by elapsed time; at the end, answer every line and write the files."""
@@ -158,7 +158,7 @@ class FakeBatchAPI:
             return
         outputs, errors = [], []
         for number, line in enumerate(batch["_lines"]):
-            outcome = self._line_outcome()
+            outcome = self.line_outcome()
             request_id = f"{batch['id']}-req{number}"
             if outcome == "expired":
                 errors.append(_line(request_id, line["custom_id"], None, _EXPIRED))
@@ -178,7 +178,7 @@ class FakeBatchAPI:
         expired = any(error["error"] == _EXPIRED for error in errors)
         batch["status"] = "expired" if expired else "completed"
 
-    def _line_outcome(self) -> str:
+    def line_outcome(self) -> str:
         faults = self.faults
         if faults.expired_line and self._rng.random() < faults.expired_line:
             return "expired"
@@ -217,7 +217,8 @@ def _line(
     }
 
 
-def _public(batch: dict[str, Any]) -> dict[str, Any]:
+def public_view(batch: dict[str, Any]) -> dict[str, Any]:
+    """A batch as the API shows it: without the server's own fields (`_lines`, `_started`)."""
     return {name: value for name, value in batch.items() if not name.startswith("_")}
 
 

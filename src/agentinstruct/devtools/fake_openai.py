@@ -4,7 +4,8 @@ It answers `/v1/chat/completions` after a fixed latency with JSON valid for the 
 `response_format` JSON schema (or its first tool's parameters), and injects faults at given
 rates: 429 with Retry-After, 500, answers slower than the client's timeout, malformed JSON and
 output truncated at max_tokens. It also serves OpenAI's Batch API (`/v1/files`, `/v1/batches`,
-see `fake_batches.py`). Run it as a process:
+see `fake_batches.py`) and Anthropic's Message Batches (`/v1/messages/batches`,
+`fake_message_batches.py`). Run it as a process:
 
     python -m agentinstruct.devtools.fake_openai --port 8765 --latency 0.2 --rate-429 0.1
 """
@@ -23,6 +24,7 @@ from typing import Any
 from aiohttp import web
 
 from agentinstruct.devtools.fake_batches import BatchFaults, FakeBatchAPI
+from agentinstruct.devtools.fake_message_batches import FakeMessageBatches
 from agentinstruct.gateway.placeholders import placeholder_answer
 
 HOST = "127.0.0.1"
@@ -56,6 +58,7 @@ class FakeOpenAIServer:
         self.batch_api = FakeBatchAPI(
             completion, self._fault, self.served, self.batch_faults, seed=self.seed
         )
+        self.message_batches = FakeMessageBatches(self.batch_api)
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -69,6 +72,7 @@ class FakeOpenAIServer:
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_get("/stats", self._stats)
         self.batch_api.routes(app)
+        self.message_batches.routes(app)
         return app
 
     async def _stats(self, request: web.Request) -> web.Response:

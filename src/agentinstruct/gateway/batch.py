@@ -33,6 +33,7 @@ from agentinstruct.gateway.instructor_internals import (
     parse_completion,
     request_body,
 )
+from agentinstruct.gateway.message_batches import MessageBatches
 from agentinstruct.gateway.records import LLMRequest, LLMResult
 
 BATCH_HOLD_S = 2 * 24 * 3600.0  # a budget hold outlives the 24 h completion window
@@ -54,8 +55,14 @@ class BatchGateway(LLMGateway):
                 f"calls: batch works with {', '.join(BATCH_PROVIDERS)} (LiteLLM's batch API);"
                 f" {config.model!r} is {provider}: use calls: online"
             )
+        if provider == "anthropic" and config.mode != "tools":
+            raise ValueError(
+                "calls: batch with Anthropic needs mode: tools (LiteLLM reads Anthropic's batch"
+                f" results as tool calls); this teacher has mode: {config.mode}"
+            )
         self._provider_model = provider_model
-        self._batches = ProviderBatches(self._call_kwargs, config.batch.completion_window)
+        batches = MessageBatches if provider == "anthropic" else ProviderBatches
+        self._batches = batches(self._call_kwargs, config.batch.completion_window)
         self.ledger = BatchLedger(self._cache, self.model)
 
     def _answer(
@@ -106,7 +113,8 @@ class BatchGateway(LLMGateway):
         waiting: dict[str, LedgerEntry] = {}  # by batch id
         for entry in self.ledger.waiting(pending):  # a killed run's files and batches
             batch_id = entry.batch_id or self._started(entry.file_id, stage, resumed=True)
-            waiting[batch_id] = entry
+            if batch_id is not None:
+                waiting[batch_id] = entry
         held = {key for entry in waiting.values() for key in entry.keys}
         new = self._within_budget_lines(
             [key for key in pending if key not in held], wanted, settled
@@ -121,11 +129,15 @@ class BatchGateway(LLMGateway):
         pending_set = set(pending)
         return [key for key in retry if key in pending_set]
 
-    def _started(self, file_id: str, stage: str, resumed: bool = False) -> str:
+    def _started(self, file_id: str, stage: str, resumed: bool = False) -> str | None:
         """The batch of an uploaded file: for a file a killed run left, the one the provider
         may already run (killed before writing its id down); else a new one. Its id, written
-        down."""
+        down; None for a file a killed run kept in its own memory (Anthropic's), whose lines
+        are asked again."""
         batch_id = self._batches.find(file_id) if resumed else None
+        if resumed and batch_id is None and not self._batches.keeps_files:
+            self.ledger.collected(file_id)
+            return None
         batch_id = batch_id or self._batches.start(file_id, {"stage": stage})
         self.ledger.started(file_id, batch_id)
         return batch_id

@@ -2,7 +2,8 @@
 read its state, download its output and error files.
 
 LiteLLM's batch API covers OpenAI, Azure OpenAI and vLLM's OpenAI server (`hosted_vllm`), the
-providers whose batch files are OpenAI's JSONL; the gateway refuses batch mode for others.
+providers whose batch files are OpenAI's JSONL; Anthropic's Message Batches are in
+`message_batches.py`; the gateway refuses batch mode for others.
 """
 
 import json
@@ -12,7 +13,7 @@ from typing import Any
 
 import litellm
 
-BATCH_PROVIDERS = ("openai", "azure", "hosted_vllm")
+BATCH_PROVIDERS = ("openai", "azure", "hosted_vllm", "anthropic")
 # "missing": the provider no longer knows the batch (ours, for a ledger entry it cannot find)
 FINAL_STATES = ("completed", "expired", "failed", "cancelled", "missing")
 ENDPOINT = "/v1/chat/completions"
@@ -44,6 +45,8 @@ class BatchLine:
 
 class ProviderBatches:
     """The batch endpoints of one provider, with the teacher's credentials (`call_kwargs`)."""
+
+    keeps_files = True  # an uploaded file outlives this process: a re-run can start its batch
 
     def __init__(self, call_kwargs: dict[str, Any], completion_window: str = "24h") -> None:
         self._kwargs = dict(call_kwargs)
