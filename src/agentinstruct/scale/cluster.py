@@ -49,7 +49,7 @@ def _run_on_worker(task: PartitionTask) -> tuple[str, str]:
 
 def _recycle(client: Client, address: str) -> None:
     """A fresh process for the worker at `address`; a worker without a nanny cannot be
-    restarted and keeps running (its memory grows by ~10 MB a session)."""
+    restarted and keeps running (what a session leaves behind stays: a few MB)."""
     try:
         client.restart_workers([address], timeout=120)
     except Exception as error:  # no nanny, or the worker is already gone: carry on

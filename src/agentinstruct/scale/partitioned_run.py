@@ -71,10 +71,11 @@ Executor = Callable[[list[PartitionTask], Callable[[PartitionTask], None]], None
 # A process that has run this many partitions' sessions is replaced by a fresh one, so a process
 # that never ends cannot grow with the corpus. With Arrow's default pool each session left ~10 MB
 # behind (a worker grew from 585 to 764 MiB over 16 sessions); with the system allocator
-# (agentinstruct/__init__.py) 8 sessions from the cache stayed within 7 MiB, and a worker of 4
-# online sessions peaked at 573-586 MiB (4,000 documents). Online workers still grow with the
-# corpus (604 MiB at 8,000 documents; batch mode does not): not explained yet, see docs/scale.md.
-# A fresh process costs its imports (~9 s of CPU here), so not every two sessions.
+# (agentinstruct/__init__.py) 8 sessions from the cache stayed within 7 MiB. Online sessions left
+# LiteLLM's clients and their sockets behind until the gateway kept one event loop a process
+# (gateway/event_loop.py): a worker of 4 online sessions peaked at 573 MiB then, 495 since (4,000
+# documents; 497 at 8,000). A fresh process costs its imports (~9 s of CPU here), so not every
+# two sessions.
 SESSIONS_PER_PROCESS = 4
 
 
