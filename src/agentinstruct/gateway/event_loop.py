@@ -24,7 +24,7 @@ _loop: asyncio.AbstractEventLoop | None = None
 _loop_pid = 0  # the process that started the loop: a forked child inherits no loop thread
 
 
-def run(coroutine: Coroutine[Any, Any, T]) -> T:
+def run_on_gateway_loop(coroutine: Coroutine[Any, Any, T]) -> T:
     """`coroutine`'s result, run on the gateway's loop; an interrupted wait (Ctrl-C) cancels it."""
     loop = _gateway_loop()
     if _running_loop() is loop:  # waiting here would block the loop it waits on

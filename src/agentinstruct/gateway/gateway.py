@@ -16,7 +16,6 @@ import litellm
 from pydantic import BaseModel
 from tqdm.auto import tqdm
 
-from agentinstruct.gateway import event_loop
 from agentinstruct.gateway.budget import Budget
 from agentinstruct.gateway.cache import CachedResponse, cache_key
 from agentinstruct.gateway.config import Credentials, GatewayConfig
@@ -29,6 +28,7 @@ from agentinstruct.gateway.errors import (
     retry_after_s,
     transport_cause,
 )
+from agentinstruct.gateway.event_loop import run_on_gateway_loop
 from agentinstruct.gateway.fleet import build_router
 from agentinstruct.gateway.instructor_internals import MODES, call_model, speed_up_instructor
 from agentinstruct.gateway.local_model import register_embedded_provider
@@ -154,7 +154,7 @@ class LLMGateway:
 
             return list(await asyncio.gather(*map(run_one, requests, keys)))
 
-        return event_loop.run(run_all())
+        return run_on_gateway_loop(run_all())
 
     def _usable(self, hit: CachedResponse | None) -> bool:
         return hit is not None and (hit.content is not None or self.config.cache_failures)
