@@ -205,14 +205,14 @@ def test_a_kill_before_the_batch_id_is_written_pays_nothing_twice(tmp_path, serv
     assert set(llm.ledger.states().values()) == {"collected"}
 
 
-def _anthropic(endpoint, cache: str, mode: str = "tools", **batch):
-    """A gateway whose teacher is Anthropic's, in batch mode against the fake server (LiteLLM
-    takes Anthropic's base URL without `/v1`)."""
+def _anthropic(endpoint, cache: str, mode: str = "tools", calls: str = "batch", **batch):
+    """A gateway whose teacher is Anthropic's, against the fake server (LiteLLM takes
+    Anthropic's base URL without `/v1`)."""
     return open_gateway(
         GatewayConfig(
             model=ANTHROPIC_MODEL,
             mode=mode,
-            calls="batch",
+            calls=calls,
             batch={"poll_s": 0.05, **batch},
             cache_path=cache,
             progress=False,
@@ -221,7 +221,7 @@ def _anthropic(endpoint, cache: str, mode: str = "tools", **batch):
     )
 
 
-def test_anthropic_message_batches_answer_every_request_at_the_batch_price(
+def test_anthropic_message_batches_answer_as_online_calls_do_at_the_batch_price(
     tmp_path, server
 ) -> None:
     endpoint = server()
@@ -230,9 +230,12 @@ def test_anthropic_message_batches_answer_every_request_at_the_batch_price(
     results = llm.generate("answers", requests(60))
 
     assert [r.request.item_id for r in results] == [f"item-{i}" for i in range(60)]
-    assert all(r.output is not None and r.output.answer for r in results)
+    assert all(r.output is not None for r in results)
     assert endpoint.served["batches"] == 3 and endpoint.served["batch_lines"] == 60
     assert endpoint.served["ok"] == 0  # no online call
+    online = _anthropic(endpoint, str(tmp_path / "online.sqlite"), calls="online")
+    assert _outputs(results) == _outputs(online.generate("answers", requests(60)))
+    assert endpoint.served["ok"] == 60
     batches = endpoint.message_batches.batches.values()
     sent = [line for batch in batches for line in batch["_requests"]]
     assert {line["params"]["tool_choice"]["name"] for line in sent} == {"TeacherAnswer"}

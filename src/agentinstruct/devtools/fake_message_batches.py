@@ -1,4 +1,5 @@
-"""Anthropic's Message Batches on the fake server: `/v1/messages/batches`, with the batch faults.
+"""Anthropic's Message Batches on the fake server: `/v1/messages/batches`, with the batch faults,
+and the Messages endpoint (`/v1/messages`) that answers the same requests online.
 
 Each request's `params` (an Anthropic Messages body with one tool) is answered with an example
 of the tool's input schema, as the chat endpoint answers the same tool. A batch's lines end
@@ -28,9 +29,15 @@ class FakeMessageBatches:
     batches: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def routes(self, app: web.Application) -> None:
+        app.router.add_post("/v1/messages", self._online)
         app.router.add_post("/v1/messages/batches", self._create)
         app.router.add_get("/v1/messages/batches/{batch_id}", self._retrieve)
         app.router.add_get("/v1/messages/batches/{batch_id}/results", self._results)
+
+    async def _online(self, request: web.Request) -> web.Response:
+        """One request answered at once, as its batch line would be."""
+        self.batch_api.served["ok"] += 1
+        return web.json_response(_message(await request.json()))
 
     async def _create(self, request: web.Request) -> web.Response:
         if "anthropic-version" not in request.headers:
