@@ -1,14 +1,13 @@
 """Anthropic's Message Batches on the fake server: `/v1/messages/batches`, with the batch faults,
 and the Messages endpoint (`/v1/messages`) that answers the same requests online.
 
-Each request's `params` (an Anthropic Messages body with one tool) is answered with an example
-of the tool's input schema, as the chat endpoint answers the same tool. A batch's lines end
-evenly over `completion_s` as `succeeded`, `errored` (`failed_line`) or `expired`
-(`expired_line`), and its results are JSONL as Anthropic writes them. Counts go into the
+Each request's `params` (an Anthropic Messages body with one tool) gets the chat endpoint's
+answer to the same tool, as Anthropic's message. A batch's lines end evenly over
+`completion_s` as `succeeded`, `errored` (`failed_line`) or `expired` (`expired_line`), and its
+results are JSONL as Anthropic writes them. Counts go into the
 server's `served`, as OpenAI's batches do (`batches`, `batch_lines`).
 """
 
-import hashlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -18,7 +17,6 @@ from typing import Any
 from aiohttp import web
 
 from agentinstruct.devtools.fake_batches import FakeBatchAPI, public_view
-from agentinstruct.gateway.placeholders import placeholder_answer
 
 
 @dataclass
@@ -37,7 +35,7 @@ class FakeMessageBatches:
     async def _online(self, request: web.Request) -> web.Response:
         """One request answered at once, as its batch line would be."""
         self.batch_api.served["ok"] += 1
-        return web.json_response(_message(await request.json()))
+        return web.json_response(self._message(await request.json()))
 
     async def _create(self, request: web.Request) -> web.Response:
         if "anthropic-version" not in request.headers:
@@ -108,30 +106,43 @@ class FakeMessageBatches:
             error = {"type": "api_error", "message": "boom"}
             result = {"type": "errored", "error": {"type": "error", "error": error}}
         else:
-            result = {"type": "succeeded", "message": _message(line["params"])}
+            result = {"type": "succeeded", "message": self._message(line["params"])}
         return {"custom_id": line["custom_id"], "result": result}
 
+    def _message(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The answer to one Anthropic request: the chat endpoint's answer to its first tool."""
+        tool = params["tools"][0]
+        chat_body = {
+            "model": params["model"],
+            "messages": params["messages"],
+            "tools": [{"function": {"name": tool["name"], "parameters": tool["input_schema"]}}],
+        }
+        return _as_message(params, self.batch_api.answer(chat_body, None))
 
-def _message(params: dict[str, Any]) -> dict[str, Any]:
-    """The assistant's message: a call of the request's first tool with an example input."""
-    tool = params["tools"][0]
-    chat_body = {
-        "messages": params["messages"],
-        "tools": [{"function": {"name": tool["name"], "parameters": tool["input_schema"]}}],
-    }
-    text = placeholder_answer(chat_body)
-    prompt = json.dumps(params["messages"], sort_keys=True)
-    salt = hashlib.sha256(prompt.encode()).hexdigest()
-    call = {"type": "tool_use", "id": f"toolu_{salt[:12]}", "name": tool["name"]}
+
+def _as_message(params: dict[str, Any], completion: dict[str, Any]) -> dict[str, Any]:
+    """The chat endpoint's answer to the same request, as Anthropic's message: a tool call."""
+    call = completion["choices"][0]["message"]["tool_calls"][0]
+    usage = completion["usage"]
     return {
-        "id": f"msg_{salt[:16]}",
+        "id": completion["id"].replace("chatcmpl-", "msg_"),
         "type": "message",
         "role": "assistant",
         "model": params["model"],
-        "content": [{**call, "input": json.loads(text)}],
+        "content": [
+            {
+                "type": "tool_use",
+                "id": call["id"].replace("call_", "toolu_"),
+                "name": call["function"]["name"],
+                "input": json.loads(call["function"]["arguments"]),
+            }
+        ],
         "stop_reason": "tool_use",
         "stop_sequence": None,
-        "usage": {"input_tokens": len(prompt) // 4 + 1, "output_tokens": len(text) // 4 + 1},
+        "usage": {
+            "input_tokens": usage["prompt_tokens"],
+            "output_tokens": usage["completion_tokens"],
+        },
     }
 
 
