@@ -13,6 +13,7 @@ import pytest
 from agentinstruct.devtools.fake_batches import BatchFaults
 from agentinstruct.devtools.fake_openai import FakeOpenAIServer, Faults
 from agentinstruct.devtools.gateway_worker import gateway, requests, worker_command
+from agentinstruct.devtools.postgres_server import missing_reason, postgres_server
 from agentinstruct.devtools.scratch_project import point_at_server, scratch_project
 from agentinstruct.gateway import Credentials, GatewayConfig, open_gateway
 from tests.conftest import PROJECT_ROOT, SAMPLE_CORPUS
@@ -35,13 +36,27 @@ def server():
         running.stop()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def cache_location(request, tmp_path):
+    """Where batch answers are cached: a SQLite file, or a real PostgreSQL server."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "batch.sqlite")
+        return
+    if missing_reason() is not None:
+        pytest.skip(str(missing_reason()))
+    with postgres_server() as url:
+        yield url
+
+
 def _outputs(results) -> list:
     return [None if r.output is None else r.output.model_dump() for r in results]
 
 
-def test_batch_answers_equal_online_answers_and_a_rerun_is_free(tmp_path, server) -> None:
+def test_batch_answers_equal_online_answers_and_a_rerun_is_free(
+    tmp_path, server, cache_location
+) -> None:
     endpoint = server()
-    cache = str(tmp_path / "batch.sqlite")
+    cache = cache_location
     batched = gateway(endpoint.base_url, cache, **BATCH).generate("answers", requests(120))
     assert endpoint.served["batches"] == 1 and endpoint.served["batch_lines"] == 120
     assert endpoint.served["ok"] == 0  # no online call

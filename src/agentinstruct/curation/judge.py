@@ -81,15 +81,32 @@ def judge_pairs(
         return judged, steps.call_log()
     candidates = judged[judged["reasons"] == "[]"] if settings.only_clean else judged
     verdicts = _verdicts(candidates, render, rules.judge_system_prompt, settings, steps)
-    for position, pair_id in enumerate(judged["pair_id"]):
-        verdict = verdicts.get(pair_id)
-        if verdict is None:
-            continue
-        for dimension in JUDGE_DIMENSIONS:
-            judged.loc[position, f"judge_{dimension}"] = verdict[dimension]
-        judged.loc[position, "judge_rationale"] = verdict["rationale"]
-        if "agrees_with_reference" in verdict:
-            agrees = verdict["agrees_with_reference"]
-            judged.loc[position, "verification"] = "agrees" if agrees else "disagrees"
-            judged.loc[position, "verification_detail"] = "the judge compared it with the reference"
+    _write_verdicts(judged, verdicts)
     return judged, steps.call_log()
+
+
+def _write_verdicts(judged: pd.DataFrame, verdicts: dict[str, dict[str, Any]]) -> None:
+    """Each verdict into its pair's row, a column at a time (a cell at a time was ~5% of a
+    batch-mode run's CPU)."""
+    scored = [
+        (row, verdicts[pair_id])
+        for row, pair_id in enumerate(judged["pair_id"])
+        if pair_id in verdicts
+    ]
+    fields = {f"judge_{dimension}": dimension for dimension in JUDGE_DIMENSIONS}
+    for column, field in {**fields, "judge_rationale": "rationale"}.items():
+        _write(judged, column, [(row, verdict[field]) for row, verdict in scored])
+    agrees = [
+        (row, verdict["agrees_with_reference"])
+        for row, verdict in scored
+        if "agrees_with_reference" in verdict
+    ]
+    _write(judged, "verification", [(row, "agrees" if a else "disagrees") for row, a in agrees])
+    detail = "the judge compared it with the reference"
+    _write(judged, "verification_detail", [(row, detail) for row, _ in agrees])
+
+
+def _write(frame: pd.DataFrame, column: str, cells: list[tuple[int, Any]]) -> None:
+    if cells:
+        rows, values = zip(*cells, strict=True)
+        frame.loc[list(rows), column] = list(values)

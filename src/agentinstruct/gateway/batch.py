@@ -228,7 +228,7 @@ class BatchGateway(LLMGateway):
         bar: tqdm,
     ) -> list[str]:
         """Cache a finished batch's valid answers; the keys to ask again."""
-        retry, seen = [], set()
+        retry, seen, answered = [], set(), []
         for line in self._batches.results(state):
             seen.add(line.key)
             request = wanted.get(line.key)
@@ -250,9 +250,11 @@ class BatchGateway(LLMGateway):
             except SCHEMA_FAILURES:
                 continue  # left unsettled: asked online, where Instructor re-asks
             response = CachedResponse(output.model_dump_json(), prompt, completion)
-            self._cache.put(line.key, self.model, response)
+            answered.append((line.key, response))
             settled[line.key] = (response, cost_usd)
             bar.update(1)
+        # one transaction for the batch; killed before it, the re-run collects the batch again
+        self._cache.put_many(self.model, answered)
         retry += [key for key in entry.keys if key not in seen and key in wanted]
         self.ledger.collected(entry.file_id)
         return retry

@@ -73,13 +73,19 @@ class PostgresResponseCache(ResponseTable):
             yield self._execute
 
     def put(self, key: str, model: str, response: CachedResponse) -> None:
-        with self._lock:
-            self._connection.execute(
+        self.put_many(model, [(key, response)])
+
+    def put_many(self, model: str, entries: list[tuple[str, CachedResponse]]) -> None:
+        """Entries in one transaction (a provider batch's answers: one round of commits)."""
+        if not entries:
+            return
+        with self._lock, self._connection.transaction(), self._connection.cursor() as cursor:
+            cursor.executemany(
                 f"INSERT INTO responses (key, model, {_COLUMNS})"
                 " VALUES (%s, %s, %s, %s, %s, %s, %s)"
                 " ON CONFLICT (key) DO UPDATE SET model = EXCLUDED.model,"
                 " content = EXCLUDED.content, prompt_tokens = EXCLUDED.prompt_tokens,"
                 " completion_tokens = EXCLUDED.completion_tokens,"
                 " error_type = EXCLUDED.error_type, error = EXCLUDED.error",
-                entry_row(key, model, response),
+                [entry_row(key, model, response) for key, response in entries],
             )
