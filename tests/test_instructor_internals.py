@@ -1,5 +1,7 @@
 """The remembered async-validator check: same verdicts as Instructor's, one walk per class."""
 
+import json
+
 import pytest
 from instructor.v2.core import patch as instructor_patch
 from instructor.v2.validation import async_validators
@@ -7,6 +9,7 @@ from pydantic import BaseModel
 
 import agentinstruct.gateway  # noqa: F401  (applies the speedup on import)
 from agentinstruct.gateway import instructor_internals
+from agentinstruct.schemas.llm_outputs import JudgeVerdict, TransformedPassage
 
 
 class Plain(BaseModel):
@@ -47,3 +50,27 @@ def test_a_class_with_async_validators_is_rejected_every_time():
         with pytest.raises(ValueError, match="async validators are not supported"):
             check(WithAsyncValidator)
     check(Plain)
+
+
+@pytest.mark.parametrize("mode", sorted(instructor_internals.MODES))
+def test_request_bodies_are_instructor_s_own_in_every_mode(mode):
+    """Bodies built once per kind and reused with other messages equal Instructor's, built in
+    full for each request; in the JSON modes Instructor writes the schema into the messages, so
+    every body there is built in full."""
+    kinds = [
+        (TransformedPassage, {"max_tokens": 512, "temperature": 0.3}),
+        (JudgeVerdict, {"max_tokens": 160, "temperature": 0.0}),
+        (TransformedPassage, {"max_tokens": 200, "temperature": 0.3}),
+    ]
+    bodies = instructor_internals.RequestBodies(mode)
+    for turn in range(3):
+        for response_model, params in kinds:
+            messages = [
+                {"role": "system", "content": f"You write passages ({turn})."},
+                {"role": "user", "content": f"Passage {turn}: bees {response_model.__name__}"},
+            ]
+            built = bodies(response_model, messages, params)
+            own = instructor_internals.request_body(response_model, mode, messages, params)
+            assert json.dumps(built) == json.dumps(own)
+    reused = sum(first is not None for first in bodies._first.values())
+    assert reused == (len(kinds) if mode in ("json_schema", "tools") else 0)

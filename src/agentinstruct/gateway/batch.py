@@ -30,8 +30,8 @@ from agentinstruct.gateway.errors import failure_record, is_transient
 from agentinstruct.gateway.gateway import LLMGateway
 from agentinstruct.gateway.instructor_internals import (
     IncompleteOutputException,
+    RequestBodies,
     parse_completion,
-    request_body,
 )
 from agentinstruct.gateway.message_batches import MessageBatches
 from agentinstruct.gateway.records import LLMRequest, LLMResult
@@ -64,6 +64,7 @@ class BatchGateway(LLMGateway):
         batches = MessageBatches if provider == "anthropic" else ProviderBatches
         self._batches = batches(self._call_kwargs, config.batch.completion_window)
         self.ledger = BatchLedger(self._cache, self.model)
+        self._bodies = RequestBodies(config.mode)
 
     def _answer(
         self, stage: str, requests: list[LLMRequest], keys: list[str], bar: tqdm
@@ -184,9 +185,7 @@ class BatchGateway(LLMGateway):
             yield chunk_keys, b"".join(lines)
 
     def _body(self, request: LLMRequest) -> dict[str, Any]:
-        body = request_body(
-            request.response_model, self.config.mode, request.messages, self._params(request)
-        )
+        body = self._bodies(request.response_model, request.messages, self._params(request))
         return {"model": self._provider_model, **body}
 
     def _wait(self, waiting: dict[str, LedgerEntry], bar: tqdm) -> Iterator[tuple[str, BatchState]]:
