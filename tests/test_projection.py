@@ -165,3 +165,14 @@ def test_a_pilot_s_pass_rate_gives_the_judge_s_requests() -> None:
     assert stages["judge"]["to_pay_at_most"] == 30
     assert "at most 30 to pay" in projection_table(projection)
     assert "15 ±" in projection_table(projection)
+
+
+def test_a_judge_asked_about_every_pair_is_counted_exactly() -> None:
+    """With `judge.only_clean: false` no check stands before the judge: its requests to pay are
+    the placeholders' count, with no bound or pass rate, even beside a pilot that judged half."""
+    calls = pd.concat([_log("answers", cached=20, to_pay=30), _log("judge", cached=10, to_pay=30)])
+    prices = {"openai/gpt-4o-mini": Pricing(GatewayConfig(model="openai/gpt-4o-mini"))}
+    judge = project_calls(calls, prices, gated={})["stages"]["judge"]
+    assert judge["to_pay"] == 30 and "to_pay_at_most" not in judge
+    assert judge["measured"]["requests_to_pay"] == {"expected": 30, "low": 30, "high": 30}
+    assert "at most" not in projection_table(project_calls(calls, prices, gated={}))

@@ -13,7 +13,8 @@ already paid for it). For the requests still to pay, the projection gives:
 
 The judge is asked only about pairs that pass the cheap checks, and placeholder text passes or
 fails them as the teacher's text would not: its requests to pay are at most the pairs to pay
-(`to_pay_at_most`), and with a pilot, the pilot's pass rate times those pairs.
+(`to_pay_at_most`), and with a pilot, the pilot's pass rate times those pairs. With
+`judge.only_clean: false` it is asked about every pair, and its count is exact, as the others.
 """
 
 import math
@@ -23,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from agentinstruct.gateway.pricing import Pricing
+from agentinstruct.params import FlowParams
 
 MIN_MEASURED = 2
 Z_95 = 1.96
@@ -38,18 +40,26 @@ def save_projection(catalog: Any, skill: str) -> dict[str, Any]:
     for name in ("teacher_llm", "judge_llm"):
         config = catalog.get(name).config
         prices[config.model] = Pricing(config)
-    projection = {"skill": skill, **project_calls(catalog.load(f"{skill}.llm_calls"), prices)}
+    judge = FlowParams.model_validate(catalog.load(f"params:{skill}")).curation.judge
+    gated = GATED_BY_CHECKS if judge.only_clean else {}  # else the judge is asked about every pair
+    calls = catalog.load(f"{skill}.llm_calls")
+    projection = {"skill": skill, **project_calls(calls, prices, gated)}
     catalog.save(f"{skill}.projection", projection)
     return projection
 
 
-def project_calls(calls: pd.DataFrame, prices: dict[str, Pricing]) -> dict[str, Any]:
-    """The projection of every stage (in the order the run asked them) and their total."""
+def project_calls(
+    calls: pd.DataFrame,
+    prices: dict[str, Pricing],
+    gated: dict[str, str] = GATED_BY_CHECKS,
+) -> dict[str, Any]:
+    """The projection of every stage (in the order the run asked them) and their total;
+    `gated`: the stages asked only about what passes the checks, and the stage they check."""
     groups = {str(stage): rows for stage, rows in calls.groupby("stage", sort=False)}
     stages = {
         stage: _stage(
             rows,
-            _requests_to_pay(rows, groups.get(GATED_BY_CHECKS.get(stage, ""))),
+            _requests_to_pay(rows, groups.get(gated.get(stage, ""))),
             prices.get(str(rows["model"].iloc[0])),
         )
         for stage, rows in groups.items()
