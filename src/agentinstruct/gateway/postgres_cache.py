@@ -24,6 +24,13 @@ from agentinstruct.gateway.cache import (
 
 _COLUMNS = "content, prompt_tokens, completion_tokens, error_type, error"
 _LEDGER_LOCK = 0x41474E54  # the advisory lock that serialises the ledgers' transactions
+_UPSERT = (
+    f"INSERT INTO responses (key, model, {_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+    " ON CONFLICT (key) DO UPDATE SET model = EXCLUDED.model,"
+    " content = EXCLUDED.content, prompt_tokens = EXCLUDED.prompt_tokens,"
+    " completion_tokens = EXCLUDED.completion_tokens,"
+    " error_type = EXCLUDED.error_type, error = EXCLUDED.error"
+)
 
 
 def is_postgres(location: str) -> bool:
@@ -73,19 +80,15 @@ class PostgresResponseCache(ResponseTable):
             yield self._execute
 
     def put(self, key: str, model: str, response: CachedResponse) -> None:
-        self.put_many(model, [(key, response)])
+        """One entry, one autocommitted statement: a round trip an online call, not three."""
+        with self._lock:
+            self._connection.execute(_UPSERT, entry_row(key, model, response))
 
     def put_many(self, model: str, entries: list[tuple[str, CachedResponse]]) -> None:
-        """Entries in one transaction (a provider batch's answers: one round of commits)."""
+        """Entries in one transaction (a provider batch's answers: one commit)."""
         if not entries:
             return
         with self._lock, self._connection.transaction(), self._connection.cursor() as cursor:
             cursor.executemany(
-                f"INSERT INTO responses (key, model, {_COLUMNS})"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (key) DO UPDATE SET model = EXCLUDED.model,"
-                " content = EXCLUDED.content, prompt_tokens = EXCLUDED.prompt_tokens,"
-                " completion_tokens = EXCLUDED.completion_tokens,"
-                " error_type = EXCLUDED.error_type, error = EXCLUDED.error",
-                [entry_row(key, model, response) for key, response in entries],
+                _UPSERT, [entry_row(key, model, response) for key, response in entries]
             )
