@@ -2,7 +2,9 @@
 
 Starts the project's fake OpenAI-compatible server on 127.0.0.1 in its own process, then
 measures, in one run:
-  (a) raw AsyncOpenAI + a semaphore (the baseline a hand-written client reaches),
+  (a) raw AsyncOpenAI + a semaphore (the baseline a hand-written client reaches), then LiteLLM's
+      `acompletion` alone and under Instructor: what the libraries every call goes through cost
+      before any of the gateway's own work (its floor),
   (b) the gateway (LiteLLM + Instructor) on structured calls, with an empty cache, online and in
       batch mode (`calls: batch`: the server's Batch API, which answers a batch at once),
   (c) the whole reading_comprehension pipeline on N documents against the server,
@@ -28,14 +30,16 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-import yaml
+import instructor
+import litellm
 from openai import AsyncOpenAI
 from pydantic import Field
 
 from agentinstruct.devtools.gateway_worker import MODEL
 from agentinstruct.devtools.gateway_worker import gateway as worker_gateway
-from agentinstruct.devtools.scratch_project import scratch_project
+from agentinstruct.devtools.scratch_project import point_at_server, scratch_project
 from agentinstruct.gateway import LLMGateway, LLMRequest
+from agentinstruct.gateway.instructor_internals import call_model
 from agentinstruct.schemas.llm_outputs import Contract
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,10 +116,61 @@ def raw_openai(base_url: str, calls: int, concurrency: int) -> None:
 
 def raw_openai_cpu_ms(base_url: str, calls: int, concurrency: int) -> float:
     """CPU ms a call of the bare client once warm: the yardstick of this machine's speed."""
-    raw_openai(base_url, 50, concurrency)  # warm-up: imports, connections
+    return warm_cpu_ms(raw_openai, base_url, calls, concurrency)
+
+
+def warm_cpu_ms(run, base_url: str, calls: int, concurrency: int) -> float:
+    """CPU ms a call of `run(base_url, calls, concurrency)` once warm (imports, connections)."""
+    run(base_url, 50, concurrency)
     started = time.process_time()
-    raw_openai(base_url, calls, concurrency)
+    run(base_url, calls, concurrency)
     return 1000 * (time.process_time() - started) / calls
+
+
+async def _litellm(base_url: str, calls: int, concurrency: int, instructed: bool) -> None:
+    """LiteLLM's acompletion with the gateway's arguments, alone (the answer validated as the
+    raw client's is) or under Instructor in the gateway's mode: no cache, ledger or records."""
+    limit = asyncio.Semaphore(concurrency)
+    endpoint = {"model": MODEL, "api_base": base_url, "api_key": "sk-fake", "num_retries": 0}
+    schema = {"name": "Verdict", "schema": Verdict.model_json_schema()}
+    client = instructor.from_litellm(litellm.acompletion, mode=instructor.Mode.JSON_SCHEMA)
+
+    async def one(i: int) -> None:
+        async with limit:
+            if instructed:
+                await client.chat.completions.create_with_completion(
+                    messages=_messages(i),
+                    response_model=call_model(Verdict),
+                    max_retries=0,
+                    drop_params=True,
+                    **endpoint,
+                )
+                return
+            response = await litellm.acompletion(
+                messages=_messages(i),
+                response_format={"type": "json_schema", "json_schema": schema},
+                drop_params=True,
+                **endpoint,
+            )
+        Verdict.model_validate_json(response.choices[0].message.content)
+
+    await asyncio.gather(*(one(i) for i in range(calls)))
+
+
+def bare_litellm(base_url: str, calls: int, concurrency: int) -> None:
+    asyncio.run(_litellm(base_url, calls, concurrency, instructed=False))
+
+
+def litellm_instructor(base_url: str, calls: int, concurrency: int) -> None:
+    asyncio.run(_litellm(base_url, calls, concurrency, instructed=True))
+
+
+# The clients under the gateway, from the bare HTTP client up: each adds one library's work.
+CLIENTS = [
+    ("raw AsyncOpenAI", raw_openai),
+    ("LiteLLM acompletion", bare_litellm),
+    ("LiteLLM + Instructor", litellm_instructor),
+]
 
 
 def _gateway(folder: str, base_url: str, concurrency: int, **config: object) -> LLMGateway:
@@ -243,21 +298,10 @@ def timed(function, *args) -> tuple[float, float]:
 
 
 def _project(folder: Path, base_url: str, documents: int, concurrency: int) -> Path:
-    """A copy of the project whose teacher is the fake server, with `documents` synthetic docs."""
+    """A copy of the project whose teacher and judge are the fake server, with `documents`
+    synthetic docs."""
     project = scratch_project(ROOT, folder / "project")
-    teacher = yaml.safe_load((ROOT / "conf/base/catalog_llm.yml").read_text())["teacher_llm"]
-    teacher.update(
-        model=MODEL,
-        concurrency=concurrency,
-        credentials="fake",
-        progress=False,
-        input_cost_per_token=1e-7,
-        output_cost_per_token=4e-7,
-    )
-    (project / "conf/local/catalog_llm.yml").write_text(yaml.safe_dump({"teacher_llm": teacher}))
-    (project / "conf/local/credentials.yml").write_text(
-        yaml.safe_dump({"fake": {"api_key": "sk-fake", "api_base": base_url}})
-    )
+    point_at_server(project, base_url, concurrency=concurrency)
     raw = project / "data/01_raw/reading_comprehension"
     raw.mkdir(parents=True)
     for i in range(documents):
@@ -294,6 +338,7 @@ def pipeline(base_url: str, documents: int, concurrency: int, latency: float) ->
         "refinement.suggest",
         "refinement.edit",
         "answers",
+        "judge",
     ]
     waves = sum(
         math.ceil(stages[name]["requests"] / concurrency) for name in order if name in stages
@@ -327,7 +372,7 @@ def main() -> None:
     rows = []
     with fake_server(args.latency) as base_url:
         for name, function in [
-            ("raw AsyncOpenAI", raw_openai),
+            *CLIENTS,
             ("gateway (structured)", gateway),
             ("gateway, calls: batch", gateway_batch),
         ]:
@@ -343,11 +388,17 @@ def main() -> None:
             run = pipeline(base_url, args.docs, args.concurrency, args.latency)
             rows.append({"name": f"pipeline ({args.docs} docs)", **run})
     with fake_server(0.0) as base_url:
-        rows[0]["cpu_ms_per_call"] = raw_openai_cpu_ms(base_url, args.cpu_calls, args.concurrency)
-        rows[1]["cpu_ms_per_call"] = gateway_cpu_ms(base_url, args.cpu_calls, args.concurrency)
-        rows[2]["cpu_ms_per_call"] = gateway_cpu_ms(
+        cpu = {
+            name: warm_cpu_ms(client, base_url, args.cpu_calls, args.concurrency)
+            for name, client in CLIENTS
+        }
+        cpu["gateway (structured)"] = gateway_cpu_ms(base_url, args.cpu_calls, args.concurrency)
+        cpu["gateway, calls: batch"] = gateway_cpu_ms(
             base_url, args.cpu_calls, args.concurrency, BATCH_MODE
         )
+    for row in rows:
+        if row["name"] in cpu:
+            row["cpu_ms_per_call"] = cpu[row["name"]]
 
     print(
         f"\n{args.calls} calls, {args.concurrency} in flight, {args.latency}s latency "
