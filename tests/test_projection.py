@@ -31,7 +31,9 @@ def server():
 
 
 def _kedro_run(project: Path, *params: str) -> str:
-    command = [KEDRO, "run", f"--pipeline={SKILL}", *(f"--params={p}" for p in params)]
+    command = [KEDRO, "run", f"--pipeline={SKILL}"]
+    if params:  # one --params option: Kedro keeps only the last of several
+        command.append(f"--params={','.join(params)}")
     env = {**os.environ, "COLUMNS": "250"}
     done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -43,13 +45,19 @@ def _projection(project: Path) -> dict:
     return json.loads(path.read_text())
 
 
-def test_an_estimate_makes_no_call_and_projects_the_real_runs_requests(tmp_path, server) -> None:
+@pytest.mark.parametrize("only_clean", [True, False])
+def test_an_estimate_makes_no_call_and_projects_the_real_runs_requests(
+    tmp_path, server, only_clean
+) -> None:
+    """Every stage's requests equal the real run's, but the judge's when it is asked only about
+    pairs that pass the checks: then the projection bounds its requests and tokens."""
     project = scratch_project(PROJECT_ROOT, tmp_path / "project")
     shutil.copytree(SAMPLE_CORPUS, project / "data" / "01_raw" / SKILL)
     # conf/local overrides the whole teacher entry, without estimate_only: still no call
     point_at_server(project, server.base_url, concurrency=8)
+    setting = f"{SKILL}.curation.judge.only_clean={str(only_clean).lower()}"
 
-    printed = _kedro_run(project, "estimate_only=true")
+    printed = _kedro_run(project, "estimate_only=true", setting)
     assert sum(server.served.values()) == 0
     assert f"Projection of {SKILL} (no call was made)" in printed
     assert not (project / "data" / "07_model_output").exists()  # real outputs untouched
@@ -63,12 +71,22 @@ def test_an_estimate_makes_no_call_and_projects_the_real_runs_requests(tmp_path,
     first = stages["transformation"]["prompt_tokens"]
     assert first["low"] == first["high"]  # its prompts quote no earlier answer
 
-    _kedro_run(project)
+    _kedro_run(project, setting)
     real = latest_report(project)["llm"]["by_stage"]
-    assert {name: stage["requests"] for name, stage in stages.items()} == {
-        name: stage["requests"] for name, stage in real.items()
-    }
-    assert sum(server.served.values()) == projection["total"]["requests"]
+    projected = {name: stage["requests"] for name, stage in stages.items()}
+    made = {name: stage["requests"] for name, stage in real.items()}
+    judge = stages["judge"]
+    if only_clean:  # the fake teacher's text fails some checks: fewer judge requests
+        assert judge["to_pay_at_most"] == stages["answers"]["to_pay"] > made["judge"]
+        for tokens in ("prompt_tokens", "completion_tokens"):
+            low, high = judge[tokens]["low"], judge[tokens]["high"]
+            assert low == 0 < real["judge"][f"new_{tokens}"] < high, tokens
+        assert "0 to " in printed and f"≤{judge['requests']}" in printed
+        projected.pop("judge"), made.pop("judge")
+    else:
+        assert "to_pay_at_most" not in judge
+        assert sum(server.served.values()) == projection["total"]["requests"]
+    assert projected == made
 
 
 def test_a_pilots_cached_answers_give_a_measured_estimate(tmp_path, server) -> None:
@@ -149,8 +167,9 @@ def _log(stage: str, cached: int, to_pay: int) -> pd.DataFrame:
 
 
 def test_a_pilot_s_pass_rate_gives_the_judge_s_requests() -> None:
-    """Placeholders passed the checks before the judge on 30 of 30 pairs; the pilot's pairs on 10
-    of 20: the judge's expected requests are half the pairs, with an interval, at most all."""
+    """The estimate asked the judge about all 30 pairs of placeholder text; the pilot's pairs
+    passed the checks on 10 of 20: the judge's expected requests are half the 30, with an
+    interval, at most all, and its token bounds run from none of them to all."""
     calls = pd.concat([_log("answers", cached=20, to_pay=30), _log("judge", cached=10, to_pay=30)])
     prices = {"openai/gpt-4o-mini": Pricing(GatewayConfig(model="openai/gpt-4o-mini"))}
     projection = project_calls(calls, prices)
@@ -163,8 +182,10 @@ def test_a_pilot_s_pass_rate_gives_the_judge_s_requests() -> None:
     completion = judge["completion_tokens"]
     assert completion["low"] < 15 * 14.5 < completion["high"]  # mean of the pilot's 10..19
     assert stages["judge"]["to_pay_at_most"] == 30
-    assert "at most 30 to pay" in projection_table(projection)
-    assert "15 ±" in projection_table(projection)
+    prompt = stages["judge"]["prompt_tokens"]  # none of the 30 may pass, or all
+    assert prompt == {"low": 0, "high": sum(range(210, 240))}
+    table = projection_table(projection)
+    assert "0 to 30 requests to pay" in table and "≤30" in table and "15 ±" in table
 
 
 def test_a_judge_asked_about_every_pair_is_counted_exactly() -> None:

@@ -73,16 +73,27 @@ def judge_pairs(
     params: CurationParams,
     llm: LLMGateway,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Judge scores for the pairs still in the running (or all, `judge.only_clean: false`)."""
+    """Judge scores for the pairs still in the running (or all, `judge.only_clean: false`; in an
+    estimate, also those of placeholder text)."""
     judged = checked.reset_index(drop=True)  # rows by position, as `judged.loc` below
     settings = params.judge
     steps = LLMSteps(llm)
     if not settings.enabled:
         return judged, steps.call_log()
-    candidates = judged[judged["reasons"] == "[]"] if settings.only_clean else judged
+    candidates = judged
+    if settings.only_clean:
+        candidates = judged[(judged["reasons"] == "[]") | _made_up(judged, llm)]
     verdicts = _verdicts(candidates, render, rules.judge_system_prompt, settings, steps)
     _write_verdicts(judged, verdicts)
     return judged, steps.call_log()
+
+
+def _made_up(pairs: pd.DataFrame, llm: LLMGateway) -> pd.Series:
+    """Pairs whose text an estimate made up. Placeholder text passes or fails the checks as the
+    teacher's would not, so an estimate asks the judge about these whatever the checks said: its
+    projection then bounds the judge's requests and tokens from above."""
+    flags = [llm.made_up(messages) for messages in pairs["messages"]]
+    return pd.Series(flags, index=pairs.index, dtype=bool)
 
 
 def _write_verdicts(judged: pd.DataFrame, verdicts: dict[str, dict[str, Any]]) -> None:

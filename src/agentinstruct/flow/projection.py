@@ -12,9 +12,11 @@ already paid for it). For the requests still to pay, the projection gives:
   estimate: the requests to pay times the mean tokens of those answers, with a 95% interval.
 
 The judge is asked only about pairs that pass the cheap checks, and placeholder text passes or
-fails them as the teacher's text would not: its requests to pay are at most the pairs to pay
-(`to_pay_at_most`), and with a pilot, the pilot's pass rate times those pairs. With
-`judge.only_clean: false` it is asked about every pair, and its count is exact, as the others.
+fails them as the teacher's text would not. So an estimate asks it about every pair of
+placeholder text (`curation/judge.py`), and its requests to pay are bounds: none to all of those
+pairs (`to_pay_at_most`), their tokens from none to all of theirs; with a pilot, the pilot's pass
+rate times those pairs. With `judge.only_clean: false` it is asked about every pair, and its
+count is exact, as the others.
 """
 
 import math
@@ -70,7 +72,7 @@ def project_calls(
 @dataclass(frozen=True)
 class _Requests:
     """A stage's requests to pay: the placeholders' count, or for a stage gated by the checks
-    the pilot's pass rate times the requests it checks (with its variance), and at most those."""
+    the pilot's pass rate times its placeholders (with its variance), and at most those."""
 
     expected: float
     variance: float = 0.0
@@ -92,26 +94,28 @@ def _piloted(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _requests_to_pay(rows: pd.DataFrame, checked: pd.DataFrame | None) -> _Requests:
-    """A stage's requests to pay. For a stage gated by the checks, with a pilot of at least
-    `MIN_MEASURED` checked requests: the pilot's pass rate times the requests to pay it checks,
-    with the variance of that many draws plus that of the measured rate (binomial)."""
+    """A stage's requests to pay. For a stage gated by the checks, whose placeholders are every
+    pair of placeholder text: none to all of them, and with a pilot of at least `MIN_MEASURED`
+    checked requests, the pilot's pass rate times them, with the variance of that many draws
+    plus that of the measured rate (binomial)."""
     placeholders = int((rows["status"] == "estimated").sum())
     if checked is None:
         return _Requests(placeholders)
-    candidates = int((checked["status"] == "estimated").sum())
     pilot = len(_piloted(checked))
     if pilot < MIN_MEASURED:
-        return _Requests(placeholders, at_most=candidates)
+        return _Requests(placeholders, at_most=placeholders)
     rate = min(1.0, len(_piloted(rows)) / pilot)
     spread = rate * (1 - rate)
-    variance = candidates * spread + candidates**2 * spread / pilot
-    return _Requests(rate * candidates, variance, candidates)
+    variance = placeholders * spread + placeholders**2 * spread / pilot
+    return _Requests(rate * placeholders, variance, placeholders)
 
 
 def _stage(rows: pd.DataFrame, requests: _Requests, pricing: Pricing | None) -> dict[str, Any]:
     to_pay = rows[rows["status"] == "estimated"]
-    prompt = _bounds(to_pay["prompt_tokens"].sum(), to_pay["max_prompt_tokens"].sum())
-    completion = _bounds(to_pay["completion_tokens"].sum(), to_pay["max_tokens"].sum())
+    # the requests the cheapest run pays: for a stage gated by the checks, maybe none of them
+    least = to_pay.iloc[0:0] if requests.at_most is not None else to_pay
+    prompt = _bounds(least["prompt_tokens"].sum(), to_pay["max_prompt_tokens"].sum())
+    completion = _bounds(least["completion_tokens"].sum(), to_pay["max_tokens"].sum())
     projection: dict[str, Any] = {
         "model": str(rows["model"].iloc[0]),
         "requests": len(rows),
@@ -181,6 +185,8 @@ def _total(stages: list[dict[str, Any]]) -> dict[str, Any]:
             if any(figure is None for figure in figures)
             else {bound: sum(figure[bound] for figure in figures) for bound in ("low", "high")}
         )
+    if any("to_pay_at_most" in stage for stage in stages):
+        total["to_pay_at_most"] = total["to_pay"]
     return total
 
 
@@ -193,8 +199,10 @@ def projection_table(projection: dict[str, Any]) -> str:
     lines = [header]
     rows = [*projection["stages"].items(), ("total", projection["total"])]
     for name, stage in rows:
+        most = "≤" if "to_pay_at_most" in stage else ""  # a bound, not a count
         lines.append(
-            f"{name:<20}{stage['requests']:>9}{stage['from_cache']:>8}{stage['to_pay']:>8}"
+            f"{name:<20}{most + str(stage['requests']):>9}{stage['from_cache']:>8}"
+            f"{most + str(stage['to_pay']):>8}"
             f"{_range(stage['prompt_tokens']):>22}{_range(stage['completion_tokens']):>20}"
             f"{_range(stage['usd_online'], True):>22}{_range(stage['usd_batch'], True):>22}"
         )
@@ -208,8 +216,9 @@ def projection_table(projection: dict[str, Any]) -> str:
                 f"{_range(measured['usd_batch'], True):>22}"
             )
     lines += [
-        f"{name}: asked only about pairs that pass the checks, so at most "
-        f"{stage['to_pay_at_most']:,} to pay (placeholders pass them as text of their own)"
+        f"{name}: asked only about pairs that pass the checks, so 0 to "
+        f"{stage['to_pay_at_most']:,} requests to pay, their tokens from none to all (an estimate"
+        " cannot tell which pass: its placeholder text is not the teacher's)"
         for name, stage in projection["stages"].items()
         if "to_pay_at_most" in stage
     ]

@@ -43,6 +43,9 @@ QUOTABLE_ENTRIES = 500_000
 class EstimatingGateway(LLMGateway):
     """An `LLMGateway` that answers cache misses with placeholders instead of calls."""
 
+    def made_up(self, text: str) -> bool:
+        return any(placeholder in _QUOTABLE for placeholder in re.findall(PLACEHOLDER_ID, text))
+
     def _answer(
         self, stage: str, requests: list[LLMRequest], keys: list[str], bar: tqdm
     ) -> list[LLMResult]:

@@ -94,6 +94,11 @@ class LLMGateway:
     def model(self) -> str:
         return self.config.model
 
+    def made_up(self, text: str) -> bool:
+        """Whether `text` quotes an answer this process made up instead of asking for it (an
+        estimate's placeholder). A gateway that asks its model makes none up."""
+        return False
+
     def _open_budget(self) -> Budget | None:
         if self.config.budget_usd is None:
             return None
