@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import pytest
 
-from agentinstruct.cli import _partitioned, _skills
+from agentinstruct.cli import _partitioned, _skills, cli
 from agentinstruct.devtools.fake_openai import FakeOpenAIServer
 from agentinstruct.devtools.scratch_project import point_at_server, scratch_project
 from agentinstruct.skill_folders import skill_names
@@ -30,6 +30,18 @@ def test_which_pipelines_run_in_partitions() -> None:
 def _options(**chosen) -> dict:
     options = {"pipeline": SKILL, "pipelines": [], "params": {}, "env": None, "conf_source": None}
     return {**options, **chosen}
+
+
+def test_params_given_twice_are_merged_so_an_estimate_stays_an_estimate() -> None:
+    """Kedro keeps only the last `--params`: an earlier `estimate_only=true` would be dropped and
+    the estimate would pay. This run merges them, a later key winning."""
+    run = cli.commands["run"]
+    given = ["--params=estimate_only=true,plan.seed=1", "--params=plan.seed=2,plan.k=3"]
+    merged = run.make_context("run", [f"--pipeline={SKILL}", *given]).params["params"]
+    assert merged == {"estimate_only": True, "plan": {"seed": 2, "k": 3}}
+    assert run.make_context("run", []).params["params"] == {}
+    with pytest.raises(click.UsageError, match="key and a value"):
+        run.make_context("run", ["--params=x"])
 
 
 def test_picking_nodes_or_a_partition_is_kedros_own_run() -> None:

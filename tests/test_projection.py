@@ -31,9 +31,8 @@ def server():
 
 
 def _kedro_run(project: Path, *params: str) -> str:
-    command = [KEDRO, "run", f"--pipeline={SKILL}"]
-    if params:  # one --params option: Kedro keeps only the last of several
-        command.append(f"--params={','.join(params)}")
+    # a --params each: the project's run merges them (Kedro's own keeps only the last)
+    command = [KEDRO, "run", f"--pipeline={SKILL}", *(f"--params={p}" for p in params)]
     env = {**os.environ, "COLUMNS": "250"}
     done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]

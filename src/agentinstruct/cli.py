@@ -1,9 +1,10 @@
 """`kedro run` for this project: a skill's flow runs its corpus in partitions, by default.
 
 Kedro loads the `cli` group of a project's `cli.py` over its own commands. This `run` takes
-every option of Kedro's, plus `--cluster` (run the partitions on Dask workers). A run that
-picks nodes (`--nodes`, `--from-nodes`, `--tags`, ...) or a runner, sets `partition` itself, or
-runs a pipeline that is not a skill's flow is Kedro's own run, unchanged.
+every option of Kedro's (`--params` as often as it is given), plus `--cluster` (run the
+partitions on Dask workers). A run that picks nodes (`--nodes`, `--from-nodes`, `--tags`, ...)
+or a runner, sets `partition` itself, or runs a pipeline that is not a skill's flow is Kedro's
+own run, unchanged.
 """
 
 import shutil
@@ -98,6 +99,39 @@ def _run(cluster: str | None, **options: Any) -> Any:
     return kedro_run.callback(**options) if result is None else result
 
 
+def _params_given_any_number_of_times(kedro_option: click.Parameter) -> click.Option:
+    """Kedro's `--params`, taken as often as it is given and merged (a later key wins). Kedro
+    keeps only the last `--params`, which would drop an earlier `estimate_only=true` and make
+    the estimate a paid run."""
+
+    def merged(context: click.Context, parameter: click.Parameter, values: tuple) -> Any:
+        joined = ",".join(value for value in values if value)
+        return kedro_option.callback(context, parameter, joined)
+
+    return click.Option(
+        kedro_option.opts,
+        multiple=True,
+        type=click.UNPROCESSED,
+        callback=merged,
+        help=f"{kedro_option.help} May be given more than once.",
+    )
+
+
+def _run_options() -> list[click.Parameter]:
+    """Kedro's options of `kedro run`, `--params` given any number of times, and `--cluster`."""
+    options = [
+        _params_given_any_number_of_times(option) if option.name == "params" else option
+        for option in kedro_run.params
+    ]
+    cluster = click.Option(
+        ["--cluster"],
+        default=None,
+        help="run the partitions on Dask: `local:N` starts N worker processes here;"
+        " `tcp://host:8786` uses a running scheduler (docs/scale.md)",
+    )
+    return [*options, cluster]
+
+
 @click.group(name="agentinstruct")
 def cli() -> None:
     """Project commands of AgentInstruct on Kedro."""
@@ -107,15 +141,7 @@ cli.add_command(
     click.Command(
         "run",
         callback=_run,
-        params=[
-            *kedro_run.params,
-            click.Option(
-                ["--cluster"],
-                default=None,
-                help="run the partitions on Dask: `local:N` starts N worker processes here;"
-                " `tcp://host:8786` uses a running scheduler (docs/scale.md)",
-            ),
-        ],
+        params=_run_options(),
         help=(kedro_run.help or "Run the pipeline.")
         + " A skill's flow runs its corpus in partitions (docs/scale.md).",
     )
