@@ -99,7 +99,7 @@ def _run(cluster: str | None, **options: Any) -> Any:
     return kedro_run.callback(**options) if result is None else result
 
 
-def _params_given_any_number_of_times(kedro_option: click.Parameter) -> click.Option:
+def _params_given_any_number_of_times(kedro_option: click.Option) -> click.Option:
     """Kedro's `--params`, taken as often as it is given and merged (a later key wins). Kedro
     keeps only the last `--params`, which would drop an earlier `estimate_only=true` and make
     the estimate a paid run."""
