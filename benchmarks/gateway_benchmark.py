@@ -301,7 +301,7 @@ def _project(folder: Path, base_url: str, documents: int, concurrency: int) -> P
     """A copy of the project whose teacher and judge are the fake server, with `documents`
     synthetic docs."""
     project = scratch_project(ROOT, folder / "project")
-    point_at_server(project, base_url, concurrency=concurrency)
+    point_at_server(project, base_url, concurrency=concurrency, size_profile="compact")
     raw = project / "data/01_raw/reading_comprehension"
     raw.mkdir(parents=True)
     for i in range(documents):

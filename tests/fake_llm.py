@@ -2,7 +2,9 @@
 
 Its answers are the fake OpenAI server's (`agentinstruct.devtools.fake_openai.completion`), made
 in-process: they depend only on the messages, and a message containing FAIL_MARKER gets malformed
-JSON every time, so tests can watch failure records happen.
+JSON every time, so tests can watch failure records happen. `fake/teacher` honours every length
+of the schema (its smallest values); `fake/natural` writes as long as a strong model does,
+`maxLength` or not, and is cut at `max_tokens` (`devtools/natural_answers.py`).
 """
 
 import json
@@ -15,6 +17,7 @@ from agentinstruct.devtools.fake_openai import completion
 
 PROVIDER = "fake"
 MODEL = f"{PROVIDER}/teacher"
+NATURAL_MODEL = f"{PROVIDER}/natural"
 FAIL_MARKER = "FAIL-THIS-CALL"
 
 
@@ -38,8 +41,13 @@ class FakeTeacher(CustomLLM):
         self.calls += 1
         self.prompts.append(messages[-1]["content"])
         self.seen_kwargs.append({"api_key": kwargs.get("api_key"), **optional_params})
-        body = {"messages": messages, "response_format": optional_params["response_format"]}
-        answer = completion(body, "malformed" if FAIL_MARKER in json.dumps(messages) else None)
+        body = {
+            "messages": messages,
+            "response_format": optional_params["response_format"],
+            "max_tokens": optional_params.get("max_tokens"),
+        }
+        fault = "malformed" if FAIL_MARKER in json.dumps(messages) else None
+        answer = completion(body, fault, natural=model.endswith("natural"))
         choice = answer["choices"][0]
         model_response.choices[0].message.content = choice["message"]["content"]
         model_response.choices[0].finish_reason = choice["finish_reason"]

@@ -29,6 +29,10 @@ PROVENANCE = [
 
 
 def run_pipeline(project: Path, pipeline: str = SKILL, **runtime_params: Any) -> None:
+    """A Kedro session's run. The size profile is `compact` unless a test names another: the
+    machinery's tests assert its shapes (one item per call, one edit per goal) and run fast;
+    the `full` profile has its own tests (test_strong_teacher.py)."""
+    runtime_params.setdefault("size_profile", "compact")
     bootstrap_project(project)
     with KedroSession.create(project_path=project, runtime_params=runtime_params) as session:
         session.run(pipeline_names=[pipeline])

@@ -9,17 +9,22 @@ import time
 
 import pandas as pd
 import pytest
+import yaml
 
 from agentinstruct.devtools.fake_batches import BatchFaults
 from agentinstruct.devtools.fake_openai import FakeOpenAIServer, Faults
 from agentinstruct.devtools.gateway_worker import gateway, requests, worker_command
 from agentinstruct.devtools.postgres_server import missing_reason, postgres_server
 from agentinstruct.devtools.scratch_project import point_at_server, scratch_project
-from agentinstruct.gateway import Credentials, GatewayConfig, open_gateway
+from agentinstruct.gateway import Credentials, GatewayConfig, LLMRequest, open_gateway
+from agentinstruct.schemas.limits import ContractLimits
+from agentinstruct.schemas.llm_outputs import contracts
 from tests.conftest import PROJECT_ROOT, SAMPLE_CORPUS
 from tests.kedro_runs import SKILL, latest_pairs, latest_report, run_pipeline, versions
 
 BATCH = {"calls": "batch", "batch": {"poll_s": 0.05}}
+FULL = yaml.safe_load((PROJECT_ROOT / "conf/base/size_profiles.yml").read_text())["full"]
+ANSWER = contracts(ContractLimits(**FULL["limits"])).answer(reasoning_first=True)
 ANTHROPIC_MODEL = "anthropic/claude-haiku-4-5"  # priced in LiteLLM's map, batch rate included
 
 
@@ -69,6 +74,23 @@ def test_batch_answers_equal_online_answers_and_a_rerun_is_free(
     again = gateway(endpoint.base_url, cache, **BATCH).generate("answers", requests(120))
     assert endpoint.served["batches"] == 1  # all from the cache
     assert all(r.record.cached for r in again)
+
+
+def test_an_answer_cut_at_max_tokens_is_a_failure_record_not_an_online_retry(
+    tmp_path, server
+) -> None:
+    """Asked again online, a line cut at its max_tokens would be cut again: paid twice."""
+    endpoint = server(natural=True)  # writes as long as a strong model: past 30 tokens
+    asked = [
+        LLMRequest(f"item-{i}", [{"role": "user", "content": f"Why {i}?"}], ANSWER, tokens)
+        for i, tokens in enumerate([30, 30, 30, 30, 4000])
+    ]
+    results = gateway(endpoint.base_url, str(tmp_path / "b.sqlite"), **BATCH).generate(
+        "answers", asked
+    )
+    assert endpoint.served["batch_lines"] == 5 and endpoint.served["ok"] == 0  # none online
+    assert [r.record.reason for r in results] == ["max_tokens"] * 4 + [None]
+    assert all(r.record.completion_tokens > 0 for r in results)
 
 
 def test_sigkill_while_waiting_then_rerun_submits_nothing_new(tmp_path, server) -> None:
@@ -159,14 +181,14 @@ def test_reading_comprehension_in_batch_mode_makes_the_online_run_s_pairs(
 ) -> None:
     """The whole flow, teacher and judge in batch mode, against the same flow online."""
     endpoint = server()
-    point_at_server(project, endpoint.base_url, concurrency=8, **BATCH)
+    point_at_server(project, endpoint.base_url, concurrency=8, size_profile="compact", **BATCH)
     run_pipeline(project)
     assert endpoint.served["ok"] == 0 and endpoint.served["batches"] >= 6  # a batch a stage
     batched, report = _pairs(project), latest_report(project)
 
     online = scratch_project(PROJECT_ROOT, tmp_path / "online")
     shutil.copytree(SAMPLE_CORPUS, online / "data" / "01_raw" / SKILL)
-    point_at_server(online, endpoint.base_url, concurrency=8)
+    point_at_server(online, endpoint.base_url, concurrency=8, size_profile="compact")
     monkeypatch.chdir(online)
     run_pipeline(online)
     assert endpoint.served["ok"] == report["llm"]["total"]["requests"]

@@ -57,7 +57,7 @@ def test_kedro_run_partitions_the_corpus_and_skips_it_when_complete(tmp_path) ->
     try:
         project = scratch_project(PROJECT_ROOT, tmp_path / "project")
         shutil.copytree(SAMPLE_CORPUS, project / "data" / "01_raw" / SKILL)
-        point_at_server(project, server.base_url, concurrency=8)
+        point_at_server(project, server.base_url, concurrency=8, size_profile="compact")
         command = [KEDRO, "run", f"--pipeline={SKILL}"]
         env = {**os.environ, "COLUMNS": "250"}
         first = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)

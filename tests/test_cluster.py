@@ -59,7 +59,7 @@ def _project(folder: Path, base_url: str, cache: str) -> Project:
             f"Field note {i}. The station logged {i * 5 % 11} storms in week {i}; each storm "
             "was measured for wind, rain and pressure before the log was closed."
         )
-    point_at_server(root, base_url, concurrency=CONCURRENCY, filepath=cache)
+    point_at_server(root, base_url, concurrency=CONCURRENCY, filepath=cache, size_profile="compact")
     return Project(str(root), runtime_params=PER_PARTITION)
 
 

@@ -234,6 +234,28 @@ def test_a_multiple_choice_pair_with_the_wrong_letter_is_rejected() -> None:
     assert kept.iloc[0]["verification"] == "agrees"
 
 
+def test_an_answer_that_reasons_first_is_checked_on_its_final_answer() -> None:
+    """The full profile's answers reason, then end on a `Final answer:` line: the letter is
+    read there (not from the reasoning's first word), and the line is not a cut sentence."""
+    task = "Which metal does not rust?\nA) Lead\nB) Iron\nC) Gold\nD) Tin"
+    reasoning = "Iron rusts in water, and lead and tin corrode; gold does not react with air."
+    options = json.dumps(["Lead", "Iron", "Gold", "Tin"])
+    rows = [
+        {
+            "messages": _chat(task, f"{reasoning}\n\nFinal answer: {letter}) {metal}"),
+            "answer_format": "multiple_choice",
+            "reference_answer": "C",
+            "options": options,
+        }
+        for letter, metal in (("C", "Gold"), ("B", "Iron"))
+    ]
+    rows.append({"messages": _chat(task, "Iron rusts in water, and lead\n\nFinal answer: C")})
+    _, kept, rejected = _curate(rows)
+    assert kept.iloc[0]["verification_detail"] == "chose C, reference C"
+    reasons = dict(zip(rejected["source_row"], rejected["reasons"].map(json.loads), strict=True))
+    assert reasons == {1: ["answer_mismatch"], 2: ["truncated"]}
+
+
 @pytest.mark.parametrize(
     ("user", "assistant", "reason"),
     [

@@ -6,7 +6,16 @@ from pathlib import Path
 
 from tests.conftest import PROJECT_ROOT
 
-PAGES = ["index.html", "configuration", "scale", "cost", "skills", "datasets", "analysis"]
+PAGES = [
+    "index.html",
+    "configuration",
+    "strong-teacher",
+    "scale",
+    "cost",
+    "skills",
+    "datasets",
+    "analysis",
+]
 
 
 def test_docs_build_strict(tmp_path: Path):

@@ -6,7 +6,7 @@ import pytest
 
 from agentinstruct.gateway.local_model import EMBEDDED_MODELS, embedded_model_path
 from agentinstruct.schemas.frames import PairSchema
-from agentinstruct.schemas.llm_outputs import JudgeVerdict, MultipleChoiceQuestion, TeacherAnswer
+from agentinstruct.schemas.llm_outputs import contracts, judge_verdict
 from tests.kedro_runs import SKILL, latest_pairs, latest_report, run_pipeline
 
 DEFAULT_MODEL = "local/smollm2-135m-instruct"
@@ -55,7 +55,8 @@ def test_sampling_before_the_grammar_check_still_gives_valid_json() -> None:
         model_path=str(embedded_model_path("smollm2-135m-instruct")), n_ctx=2048, verbose=False
     )
     task = "Bees dance to tell their sisters where flowers are. Ask and answer a question."
-    for model in (MultipleChoiceQuestion, JudgeVerdict, TeacherAnswer):
+    compact = contracts()  # the embedded model's profile
+    for model in (compact.multiple_choice_question, judge_verdict(), compact.teacher_answer):
         schema = {"type": "json_schema", "json_schema": {"schema": model.model_json_schema()}}
         for seed in (1, 2):
             output = llama.create_chat_completion(
@@ -78,7 +79,10 @@ def test_the_sampler_shortlist_picks_the_tokens_the_whole_vocabulary_would(monke
     llama = GrammarLastLlama(
         model_path=str(embedded_model_path("smollm2-135m-instruct")), n_ctx=2048, verbose=False
     )
-    schema = {"type": "json_schema", "json_schema": {"schema": TeacherAnswer.model_json_schema()}}
+    schema = {
+        "type": "json_schema",
+        "json_schema": {"schema": contracts().teacher_answer.model_json_schema()},
+    }
     task = "Bees dance to tell their sisters where flowers are. Why do they dance?"
 
     def answer(temperature: float) -> str:

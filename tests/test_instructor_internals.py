@@ -9,7 +9,9 @@ from pydantic import BaseModel
 
 import agentinstruct.gateway  # noqa: F401  (applies the speedup on import)
 from agentinstruct.gateway import instructor_internals
-from agentinstruct.schemas.llm_outputs import JudgeVerdict, TransformedPassage
+from agentinstruct.schemas.llm_outputs import contracts, judge_verdict
+
+TransformedPassage, JudgeVerdict = contracts().transformed_passage, judge_verdict()
 
 
 class Plain(BaseModel):

@@ -87,7 +87,8 @@ def test_a_partitioned_run_makes_what_one_session_makes_and_resumes(
     whole_pairs, whole_kept = latest_pairs(project), _kept(project)
     whole_calls = fake_teacher.calls
 
-    run = Project(str(project), runtime_params={"teacher_model": MODEL, **per_partition})
+    compact = {"size_profile": "compact"}  # as run_pipeline's session
+    run = Project(str(project), runtime_params={"teacher_model": MODEL, **compact, **per_partition})
     summary = run_partitioned(run, [SKILL], in_process)
     assert len(summary[SKILL]["ran"]) == summary[SKILL]["partitions"] == 4
     assert fake_teacher.calls == whole_calls, "the partitions' calls are the whole run's"

@@ -57,7 +57,7 @@ def test_without_a_target_every_chunk_is_planned_with_drawn_types(skill) -> None
 def test_a_target_is_met_within_one_seed_instruction(skill, target) -> None:
     params = _params(target_pairs=target)
     plan = plan_run(_chunks(30, 10), skill, params)
-    per_seed = pairs_per_seed_instruction(params)
+    per_seed = pairs_per_seed_instruction(params, skill, "short_answer")
     assert abs(plan["pairs"].sum() - target) <= per_seed / 2 + 1e-9 or target < per_seed
     assert plan["pairs"].sum() == len(plan) * per_seed
     assert plan.equals(plan_run(_chunks(30, 10), skill, params))

@@ -53,7 +53,7 @@ def test_an_estimate_makes_no_call_and_projects_the_real_runs_requests(
     project = scratch_project(PROJECT_ROOT, tmp_path / "project")
     shutil.copytree(SAMPLE_CORPUS, project / "data" / "01_raw" / SKILL)
     # conf/local overrides the whole teacher entry, without estimate_only: still no call
-    point_at_server(project, server.base_url, concurrency=8)
+    point_at_server(project, server.base_url, concurrency=8, size_profile="compact")
     setting = f"{SKILL}.curation.judge.only_clean={str(only_clean).lower()}"
 
     printed = _kedro_run(project, "estimate_only=true", setting)
@@ -95,7 +95,7 @@ def test_a_pilots_cached_answers_give_a_measured_estimate(tmp_path, server) -> N
     corpus = sorted(SAMPLE_CORPUS.iterdir())
     for path in corpus[:3]:  # the pilot: a real run on part of the corpus
         shutil.copy(path, raw / path.name)
-    point_at_server(project, server.base_url, concurrency=8)
+    point_at_server(project, server.base_url, concurrency=8, size_profile="compact")
     _kedro_run(project)
     pilot_calls = sum(server.served.values())
     for path in corpus[3:]:

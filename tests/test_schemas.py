@@ -155,6 +155,7 @@ def test_failed_call_must_carry_its_error() -> None:
         "cost_usd": 0.0,
         "error_type": None,
         "error": None,
+        "reason": None,
     }
     with pytest.raises(REJECTED, match="failed_calls_carry_their_error"):
         CallLogSchema.validate(pd.DataFrame([row]))

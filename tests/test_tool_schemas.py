@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from agentinstruct.schemas.tools import (
-    ApiLibrary,
+    api_library_model,
     call_arguments,
     openai_tools,
     tool_decision_model,
@@ -14,6 +14,7 @@ from agentinstruct.schemas.tools import (
 from agentinstruct.skill import Skill
 from tests.test_skills import _load_skill
 
+ApiLibrary = api_library_model()  # the compact profile's
 LIBRARY = ApiLibrary.model_validate(
     {
         "apis": [

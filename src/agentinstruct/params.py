@@ -1,11 +1,12 @@
 """Typed run parameters of a flow: Kedro validates `params:<skill>` against these before a run."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from agentinstruct.readers.formats import READER_NAMES, SUFFIXES
 from agentinstruct.readers.tables import TableColumns
+from agentinstruct.schemas.limits import Bounds, ContractLimits, OverLimit
 from agentinstruct.schemas.llm_outputs import JudgeDimension
 
 
@@ -69,6 +70,18 @@ class ChunkingParams(_Params):
     chunk_chars: int = Field(default=1000, ge=200)
 
 
+class PromptParams(_Params):
+    """The wording of the prompts: `style` picks the branch of each template (`compact`: the
+    short prompts a 135M model follows; `full`: system messages and instructions a strong
+    teacher deserves), the rest is how long a text is asked to be (`prompts.<name>` in a
+    template; the hard limits are in `limits`)."""
+
+    style: Literal["compact", "full"] = "compact"
+    passage: str = "three to six sentences"
+    suggestions: str = "one to three short suggestions"
+    rationale: str = "a one-sentence rationale"
+
+
 class TransformationParams(_Params):
     agents_per_chunk: int = Field(default=1, ge=1)
     agent_weights: dict[str, float] = Field(
@@ -83,23 +96,66 @@ class InstructionParams(_Params):
         default_factory=dict,
         description="relative shares of question types; types left out weigh 1, 0 never drawn",
     )
+    questions_per_type: int = Field(
+        default=1,
+        ge=1,
+        description="items one call writes for a passage and question type, each its own pair"
+        " (the paper's list); above 1 the response is a list",
+    )
+    true_false_pairs: bool = Field(
+        default=False,
+        description="a true/false item is two statements, one true and one false (the paper's"
+        " critical comprehension), each its own pair",
+    )
     max_tokens: int = Field(default=300, gt=0)
 
 
 class RefinementParams(_Params):
     rounds: int = Field(default=1, ge=0)
-    goals_per_instruction: int = Field(default=1, ge=1)
+    goals_per_instruction: int | Literal["all"] = Field(
+        default=1, description="refinement goals drawn per instruction, or all of the skill's"
+    )
     goal_weights: dict[str, float] = Field(default_factory=dict)
+    edit_each_suggestion: bool = Field(
+        default=False,
+        description="the editor makes one item per suggestion (the paper's more pairs); false:"
+        " one item from all suggestions",
+    )
     suggest_max_tokens: int = Field(default=200, gt=0)
     edit_max_tokens: int = Field(default=550, gt=0)
+
+    @model_validator(mode="after")
+    def _goals_are_counted(self) -> "RefinementParams":
+        if isinstance(self.goals_per_instruction, int) and self.goals_per_instruction < 1:
+            raise ValueError("goals_per_instruction must be at least 1, or `all`")
+        return self
 
 
 class AnswerParams(_Params):
     max_tokens: int = Field(default=350, gt=0)
+    reasoning_first: bool = Field(
+        default=False,
+        description="the teacher reasons step by step, then gives the final answer (Orca"
+        " style); false: the answer, then a short explanation",
+    )
     follow_up_turns: int = Field(
-        default=1, ge=0, description="multi-turn skills: user follow-ups after the first answer"
+        default=1,
+        ge=0,
+        description="multi-turn skills: user follow-ups after the first answer; a chat that"
+        " cannot have all of them is not kept",
     )
     follow_up_max_tokens: int = Field(default=120, gt=0)
+    complete_chats_only: bool = Field(
+        default=False,
+        description="multi-turn skills: keep a chat only with all its follow-ups; false: a chat"
+        " whose follow-up failed is kept as long as it got",
+    )
+    clarification_turns: int = Field(
+        default=0,
+        ge=0,
+        description="tool use: times a simulated user answers the assistant's question for a"
+        " missing value before the conversation goes on to the calls",
+    )
     tool_max_tokens: int = Field(default=300, gt=0, description="tool-use calls and results")
 
 
@@ -164,6 +220,11 @@ class JudgeParams(_Params):
         " empty: scores are recorded, not enforced (the embedded 135M judge is noise)",
     )
     max_tokens: int = Field(default=160, gt=0)
+    rationale: Bounds = Field(default=(10, 200), description="characters of its rationale")
+    prompts: PromptParams = PromptParams()
+    over_limit: OverLimit = Field(
+        default="reask", description="a rationale past its limit: re-asked, or a failure"
+    )
 
 
 class CurationParams(_Params):
@@ -202,9 +263,20 @@ class PartitionParams(_Params):
 
 
 class FlowParams(_Params):
-    """All knobs of one flow run; the same params and inputs give the same dataset."""
+    """All knobs of one flow run; the same params and inputs give the same dataset.
+
+    The sizes (chunk, limits, max_tokens, lengths asked for) and the paper's shape switches come
+    from a size profile (conf/base/size_profiles.yml), merged in by the project's config loader
+    before the run; these defaults are the `compact` profile's."""
 
     seed: int = 42
+    size_profile: str = Field(
+        default="compact",
+        description="the profile of conf/base/size_profiles.yml these sizes came from (set by"
+        " the project's config loader)",
+    )
+    limits: ContractLimits = ContractLimits()
+    prompts: PromptParams = PromptParams()
     ingestion: IngestionParams = IngestionParams()
     chunking: ChunkingParams = ChunkingParams()
     partitions: PartitionParams = PartitionParams()
@@ -214,3 +286,35 @@ class FlowParams(_Params):
     refinement: RefinementParams = RefinementParams()
     answers: AnswerParams = AnswerParams()
     curation: CurationParams = CurationParams()
+
+    @model_validator(mode="after")
+    def _lists_are_asked_for(self) -> "FlowParams":
+        """Several items per call need the prompts that ask for them: the compact ones ask for
+        one task, so a list schema would fail every call."""
+        lists = self.instructions.questions_per_type > 1 or self.instructions.true_false_pairs
+        if lists and self.prompts.style != "full":
+            raise ValueError(
+                "instructions.questions_per_type > 1 and true_false_pairs need prompts.style:"
+                " full (the compact prompts ask for one task a call)"
+            )
+        return self
+
+    def statement_pairs(self, answer_format: str) -> bool:
+        """Whether a true/false seed call writes pairs of statements, one true, one false."""
+        return self.instructions.true_false_pairs and answer_format == "true_false"
+
+    def items_per_seed_call(self, answer_format: str) -> int:
+        """The items a seed call is asked for (a pair of statements is two)."""
+        pairs = 2 if self.statement_pairs(answer_format) else 1
+        return self.instructions.questions_per_type * pairs
+
+    def goal_count(self, goals: list[str]) -> int:
+        """How many of a skill's refinement goals each item gets (goals of weight 0 never)."""
+        drawable = [name for name in goals if self.refinement.goal_weights.get(name, 1.0) > 0]
+        wanted = self.refinement.goals_per_instruction
+        return len(drawable) if wanted == "all" else min(wanted, len(drawable))
+
+    def edits_per_goal(self) -> int:
+        """Items an editor makes for one goal: one per suggestion asked for (the first of
+        `limits.suggestions`), or one from all of them."""
+        return self.limits.suggestions[0] if self.refinement.edit_each_suggestion else 1

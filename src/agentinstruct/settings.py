@@ -2,15 +2,16 @@
 
 import warnings
 
-from kedro.config import OmegaConfigLoader
-
+from agentinstruct.config_loader import ProjectConfigLoader
 from agentinstruct.hooks import EstimateOnlyHooks, outputs_root
 
 # Kedro 1.7's own config loader calls an OmegaConf API that OmegaConf 2.4 deprecates; the
 # three warnings per run say nothing about this project.
 warnings.filterwarnings("ignore", message=r"register_new_resolver\(\) is deprecated")
 
-CONFIG_LOADER_CLASS = OmegaConfigLoader
+# Kedro's OmegaConfigLoader, plus: the judge follows the teacher's entry, and every skill's
+# parameters get their size profile (conf/base/size_profiles.yml; see config_loader.py).
+CONFIG_LOADER_CLASS = ProjectConfigLoader
 CONFIG_LOADER_ARGS = {"base_env": "base", "default_run_env": "local"}
 
 # An estimate run (`--params=estimate_only=true`) writes under data/estimate/ (the catalog's

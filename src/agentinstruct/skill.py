@@ -5,13 +5,15 @@ import json
 from functools import cached_property
 from typing import Literal
 
-from jinja2 import StrictUndefined, Template
+from jinja2 import DictLoader, StrictUndefined, Template, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from agentinstruct.params import PromptParams
 from agentinstruct.schemas.llm_outputs import AnswerFormat
 
 REQUIRED_PROMPTS = (
+    "system",
     "transform",
     "seed_instruction",
     "suggest",
@@ -25,14 +27,30 @@ REQUIRED_PROMPTS = (
 PROMPTS_OF_FORMAT = {
     "single_turn": (),
     "multi_turn": ("follow_up",),
-    "tool_calls": ("tool_result", "tool_answer"),
+    "tool_calls": ("tool_result", "tool_answer", "user_reply"),
 }
-_JINJA = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=False)
+COMPACT = PromptParams()
+_RULES = {"undefined": StrictUndefined, "keep_trailing_newline": False}
+_JINJA = SandboxedEnvironment(**_RULES)
 
 
 def template(source: str) -> Template:
     """A prompt template with the same (sandboxed, strict) rules as a skill's."""
     return _JINJA.from_string(source)
+
+
+def templates(prompts: dict[str, str]) -> dict[str, Template]:
+    """A skill's templates by name; each may `{% include "<name>.j2" %}` another of them
+    (shared parts start with `_`)."""
+    sources = {f"{name}.j2": source for name, source in prompts.items()}
+    environment = SandboxedEnvironment(loader=DictLoader(sources), **_RULES)
+    compiled = {}
+    for name in prompts:
+        try:
+            compiled[name] = environment.get_template(f"{name}.j2")
+        except TemplateSyntaxError as error:
+            raise ValueError(f"prompt {error.name}, line {error.lineno}: {error.message}") from None
+    return compiled
 
 
 class _Spec(BaseModel):
@@ -136,6 +154,7 @@ class Skill(_Spec):
         for agent in self.transformation_agents:
             if not self.question_types_for(agent):
                 raise ValueError(f"no question type suits transformation agent {agent!r}")
+        self._templates  # noqa: B018 (compiled now: a syntax error names its file at load)
         return self
 
     def question_types_for(self, agent: str) -> list[str]:
@@ -153,15 +172,21 @@ class Skill(_Spec):
 
     @cached_property
     def _templates(self) -> dict[str, Template]:
-        return {name: template(source) for name, source in self.prompts.items()}
+        return templates(self.prompts)
 
     def render(self, prompt: str, **context: object) -> str:
-        return self._templates[prompt].render(**context).strip()
+        """A template rendered; without `prompts` (a size profile's wording), the compact one."""
+        return self._templates[prompt].render(**{"prompts": COMPACT, **context}).strip()
 
     def messages(self, prompt: str, **context: object) -> list[dict[str, str]]:
-        """A generation call: the skill's system prompt, then the rendered template."""
+        """A generation call: the stage's system message, then the rendered template.
+
+        The system message is `system.j2` rendered for the stage (`stage`, the skill and the
+        template's context); where it renders empty (the compact prompts), the skill's own
+        short `system_prompt`."""
+        system = self.render("system", stage=prompt, skill=self, **context)
         return [
-            {"role": "system", "content": self.system_prompt},
+            {"role": "system", "content": system or self.system_prompt},
             {"role": "user", "content": self.render(prompt, **context)},
         ]
 

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 
 from agentinstruct.curation.rules import CurationRules
-from agentinstruct.curation.text import Conversation, words
+from agentinstruct.curation.text import Conversation, split_final_answer, words
 from agentinstruct.curation.verification import LETTERS, chosen_option
 from agentinstruct.params import ArtifactParams
 
@@ -38,9 +38,13 @@ def _unbalanced_markup(chat: Conversation, rules: CurationRules) -> str | None:
 
 
 def _truncated(chat: Conversation, rules: CurationRules) -> str | None:
-    if _ENDS_COMPLETE.search(chat.response):
+    """A response that stops mid-sentence; one that reasons first is read up to its `Final
+    answer:` line (a letter or a short phrase, complete as it is)."""
+    reasoning, final = split_final_answer(chat.response)
+    text = reasoning if final and reasoning else chat.response
+    if _ENDS_COMPLETE.search(text):
         return None
-    return f"ends mid-sentence: {chat.response.strip()[-40:]!r}"
+    return f"ends mid-sentence: {text.strip()[-40:]!r}"
 
 
 def _missing_options(chat: Conversation, rules: CurationRules) -> str | None:

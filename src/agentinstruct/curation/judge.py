@@ -14,14 +14,14 @@ from agentinstruct.gateway import LLMRequest
 from agentinstruct.params import CurationParams, JudgeParams
 from agentinstruct.schemas.llm_outputs import (
     JUDGE_DIMENSIONS,
-    JudgeVerdict,
-    JudgeVerdictWithReference,
+    judge_verdict,
+    judge_verdict_with_reference,
 )
 
 if TYPE_CHECKING:  # the gateway imports LiteLLM: only processes that call a model pay for it
     from agentinstruct.gateway import LLMGateway
 
-Render = Callable[..., str]  # the judge template: render(turns=..., reference_answer=...)
+Render = Callable[..., str]  # the judge template: render(turns=, reference_answer=, prompts=)
 
 
 def _turns(messages: str) -> list[dict[str, str]]:
@@ -49,16 +49,20 @@ def _verdicts(
     """Verdicts by pair id; the reference answer is shown where the rules left it to the judge
     (a failed call has no verdict; its record is in the call log)."""
 
+    sized = (params.rationale, params.over_limit)
+
     def request(pair: Any) -> LLMRequest:
         reference = pair.reference_answer if pair.verification == "judge" else None
-        prompt = render(turns=_turns(pair.messages), reference_answer=reference)
+        prompt = render(
+            turns=_turns(pair.messages), reference_answer=reference, prompts=params.prompts
+        )
         return LLMRequest(
             item_id=pair.pair_id,
             messages=[
                 {"role": "system", "content": system_prompt},
                 {"role": "user", "content": prompt},
             ],
-            response_model=JudgeVerdictWithReference if reference else JudgeVerdict,
+            response_model=(judge_verdict_with_reference if reference else judge_verdict)(*sized),
             max_tokens=params.max_tokens,
         )
 

@@ -67,7 +67,9 @@ def pair_decisions(frames: Iterable[pd.DataFrame], params: CurationParams) -> pd
     if params.duplicates.enabled:
         _mark_duplicates(frames, decided, params)
     decided["reasons"] = [ordered(found) for found in decided["reasons"]]
-    return decided[DECISIONS]
+    # a run with no pair left has empty columns of no type: give them the schema's
+    columns = {"pair_id": str, "verification": str, "duplicate_of": "str", "reasons": str}
+    return decided[DECISIONS].astype(columns)
 
 
 def _thresholds(judged: pd.DataFrame, params: CurationParams) -> pd.DataFrame:

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 
 _WORD = re.compile(r"\w+")
+# The line an Orca-style response ends with (reasoning first): the full profile's response.j2.
+_FINAL_ANSWER = re.compile(r"(?im)^final answer:[ \t]*")
 # Odd multiplier of the rolling n-gram hash (arithmetic wraps modulo 2**64).
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 
@@ -21,7 +23,7 @@ class Conversation:
     user: str
     assistant: str
     tools: str
-    first_answer: str  # the assistant's first text turn: its answer to the task
+    first_answer: str  # the assistant's answer to the task: its first text, or its final answer
     response: str  # the assistant's last text turn
 
     @property
@@ -51,9 +53,18 @@ def conversation(messages: str | list[dict[str, Any]]) -> Conversation:
         user="\n".join(texts["user"]),
         assistant="\n".join(texts["assistant"]),
         tools="\n".join(texts["tool"]),
-        first_answer=texts["assistant"][0],
+        first_answer=split_final_answer(texts["assistant"][0])[1] or texts["assistant"][0],
         response=texts["assistant"][-1],
     )
+
+
+def split_final_answer(text: str) -> tuple[str, str | None]:
+    """(the reasoning, the final answer) of a response that reasons first and ends on a
+    `Final answer:` line; (the text, None) for any other."""
+    found = list(_FINAL_ANSWER.finditer(text))
+    if not found:
+        return text, None
+    return text[: found[-1].start()].strip(), text[found[-1].end() :].strip()
 
 
 def words(text: str) -> list[str]:

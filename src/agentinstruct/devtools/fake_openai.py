@@ -1,9 +1,11 @@
 """A fake OpenAI-compatible chat server on 127.0.0.1, for benchmarks and tests.
 
 It answers `/v1/chat/completions` after a fixed latency with JSON valid for the request's
-`response_format` JSON schema (or its first tool's parameters), and injects faults at given
-rates: 429 with Retry-After, 500, answers slower than the client's timeout, malformed JSON and
-output truncated at max_tokens. It also serves OpenAI's Batch API (`/v1/files`, `/v1/batches`,
+`response_format` JSON schema (or its first tool's parameters): at the schema's smallest lengths,
+or with `--natural` at the lengths a strong model writes, `maxLength` or not, cut at
+`max_tokens` as a real endpoint cuts (`natural_answers.py`). It injects faults at given rates:
+429 with Retry-After, 500, answers slower than the client's timeout, malformed JSON and output
+truncated at max_tokens. It also serves OpenAI's Batch API (`/v1/files`, `/v1/batches`,
 see `fake_batches.py`) and Anthropic's Message Batches (`/v1/messages/batches`,
 `fake_message_batches.py`). Run it as a process:
 
@@ -25,6 +27,7 @@ from aiohttp import web
 
 from agentinstruct.devtools.fake_batches import BatchFaults, FakeBatchAPI
 from agentinstruct.devtools.fake_message_batches import FakeMessageBatches
+from agentinstruct.devtools.natural_answers import natural_answer
 from agentinstruct.gateway.placeholders import placeholder_answer
 
 HOST = "127.0.0.1"
@@ -52,11 +55,12 @@ class FakeOpenAIServer:
     port: int = 0
     served: Counter = field(default_factory=Counter)
     batch_faults: BatchFaults = field(default_factory=BatchFaults)
+    natural: bool = False  # answers at a strong model's lengths (see natural_answers.py)
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
         self.batch_api = FakeBatchAPI(
-            completion, self._fault, self.served, self.batch_faults, seed=self.seed
+            self._completion, self._fault, self.served, self.batch_faults, seed=self.seed
         )
         self.message_batches = FakeMessageBatches(self.batch_api)
         self._runner: web.AppRunner | None = None
@@ -109,7 +113,10 @@ class FakeOpenAIServer:
             )
         if fault == "timeout":
             await asyncio.sleep(self.faults.timeout_s)
-        return web.json_response(completion(body, fault))
+        return web.json_response(self._completion(body, fault))
+
+    def _completion(self, body: dict[str, Any], fault: str | None = None) -> dict[str, Any]:
+        return completion(body, fault, natural=self.natural)
 
     async def _serve(self, started: threading.Event) -> None:
         self._runner = web.AppRunner(self._app(), access_log=None)
@@ -138,12 +145,16 @@ class FakeOpenAIServer:
         self._loop = None
 
 
-def completion(body: dict[str, Any], fault: str | None = None) -> dict[str, Any]:
-    """An OpenAI chat completion answering `body`; content depends only on the messages."""
+def completion(
+    body: dict[str, Any], fault: str | None = None, natural: bool = False
+) -> dict[str, Any]:
+    """An OpenAI chat completion answering `body`; content depends only on the messages. A
+    natural answer longer than `max_tokens` (4 characters a token) is cut there, with
+    `finish_reason: length`, as a real endpoint cuts it."""
     prompt = json.dumps(body.get("messages", []), sort_keys=True)
     salt = hashlib.sha256(prompt.encode()).hexdigest()
     message: dict[str, Any] = {"role": "assistant", "content": None}
-    text = placeholder_answer(body)
+    text = natural_answer(body) if natural else placeholder_answer(body)
     tools = body.get("tools")
     if tools:
         message["tool_calls"] = [
@@ -156,14 +167,20 @@ def completion(body: dict[str, Any], fault: str | None = None) -> dict[str, Any]
     else:
         message["content"] = text
     finish_reason = "tool_calls" if tools else "stop"
+    cap = body.get("max_tokens") or body.get("max_completion_tokens")
+    cut = None
     if fault in ("malformed", "truncated"):
         cut = text[: max(1, len(text) // 2)]
+    elif natural and cap and len(text) // 4 + 1 > cap:  # a real endpoint stops at its cap
+        cut, fault = text[: cap * 4], "truncated"
+    if cut is not None:
         finish_reason = "length" if fault == "truncated" else finish_reason
         if tools:
             message["tool_calls"][0]["function"]["arguments"] = cut
         else:
             message["content"] = cut
-    prompt_tokens, completion_tokens = len(prompt) // 4 + 1, len(text) // 4 + 1
+    prompt_tokens = len(prompt) // 4 + 1
+    completion_tokens = len(cut if cut is not None else text) // 4 + 1
     return {
         "id": f"chatcmpl-{salt[:16]}",
         "object": "chat.completion",
@@ -183,6 +200,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--natural", action="store_true", help="answers at a strong model's lengths"
+    )
     for name in ("429", "500", "timeout", "malformed", "truncated"):
         parser.add_argument(f"--rate-{name}", type=float, default=0.0)
     parser.add_argument("--timeout-s", type=float, default=30.0)
@@ -194,6 +214,7 @@ def main() -> None:
         latency_s=args.latency,
         seed=args.seed,
         port=args.port,
+        natural=args.natural,
         faults=Faults(
             rate_limited=args.rate_429,
             server_error=args.rate_500,

@@ -9,14 +9,15 @@ import json
 import sys
 
 from agentinstruct.gateway import Credentials, GatewayConfig, LLMGateway, LLMRequest, open_gateway
-from agentinstruct.schemas.llm_outputs import TeacherAnswer
+from agentinstruct.schemas.llm_outputs import contracts
 
 MODEL = "openai/fake-teacher"
+ANSWER = contracts().teacher_answer
 
 
 def requests(count: int) -> list[LLMRequest]:
     return [
-        LLMRequest(f"item-{i}", [{"role": "user", "content": f"Question {i}?"}], TeacherAnswer)
+        LLMRequest(f"item-{i}", [{"role": "user", "content": f"Question {i}?"}], ANSWER)
         for i in range(count)
     ]
 

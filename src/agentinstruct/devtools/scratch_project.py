@@ -22,16 +22,15 @@ def point_at_server(project: Path, base_url: str, **teacher: object) -> None:
     base = yaml.safe_load((project / "conf/base/catalog_llm.yml").read_text())
     local = {}
     for name in ("teacher_llm", "judge_llm"):
-        entry = dict(base[name])
-        entry.update(
-            model="openai/fake-teacher",
-            credentials="fake_server",
-            progress=False,
-            input_cost_per_token=1e-7,
-            output_cost_per_token=4e-7,
+        local[name] = {
+            **base[name],
+            "model": "openai/fake-teacher",
+            "credentials": "fake_server",
+            "progress": False,
+            "input_cost_per_token": 1e-7,
+            "output_cost_per_token": 4e-7,
             **teacher,
-        )
-        local[name] = entry
+        }
     (project / "conf/local/catalog_llm.yml").write_text(yaml.safe_dump(local))
     (project / "conf/local/credentials.yml").write_text(
         yaml.safe_dump({"fake_server": {"api_key": "sk-fake", "api_base": base_url}})

@@ -12,15 +12,20 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from agentinstruct.flow.conversation import Chat, add_follow_ups, answer_turn, user_turn
+from agentinstruct.flow.conversation import (
+    Chat,
+    add_follow_ups,
+    answer_model,
+    answer_turn,
+    user_turn,
+)
 from agentinstruct.flow.instructions import task_text
 from agentinstruct.flow.steps import LLMSteps
 from agentinstruct.flow.tool_calls import ToolUse, answer_with_tools
 from agentinstruct.gateway import LLMRequest
 from agentinstruct.params import FlowParams
 from agentinstruct.schemas.frames import AnsweredTaskSchema, frame_of
-from agentinstruct.schemas.llm_outputs import TeacherAnswer
-from agentinstruct.schemas.tools import ApiLibrary
+from agentinstruct.schemas.tools import read_library
 from agentinstruct.skill import Skill
 
 if TYPE_CHECKING:  # the gateway imports LiteLLM: only processes that call a model pay for it
@@ -37,18 +42,19 @@ def _answers(
             "answer",
             task=texts[instruction.instruction_id],
             answer_format=instruction.answer_format,
+            prompts=params.prompts,
         )
         return LLMRequest(
             item_id=instruction.instruction_id,
             messages=skill.answer_messages(user_turn(prompt)),
-            response_model=TeacherAnswer,
+            response_model=answer_model(params),
             max_tokens=params.answers.max_tokens,
         )
 
     return {
         instruction.instruction_id: [
             user_turn(texts[instruction.instruction_id]),
-            answer_turn(skill, answer),
+            answer_turn(skill, answer, instruction.answer_format),
         ]
         for instruction, answer in steps.ask("answers", instructions, request)
     }
@@ -74,7 +80,7 @@ def answer_instructions(
     steps = LLMSteps(llm)
     if skill.output_format == "tool_calls":
         uses = [
-            ToolUse(i, texts[i.instruction_id], ApiLibrary.model_validate_json(i.passage))
+            ToolUse(i, texts[i.instruction_id], read_library(i.passage, params.limits))
             for i in instructions
         ]
         tools = {use.instruction_id: use.tools for use in uses}

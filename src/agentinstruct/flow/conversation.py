@@ -1,11 +1,13 @@
 """Chat turns of the final pairs, and multi-turn answers: a simulated user asks follow-ups, the
 teacher answers each with the whole chat in context."""
 
+from typing import Any
+
 from agentinstruct.flow.steps import LLMSteps
 from agentinstruct.gateway import LLMRequest
 from agentinstruct.ids import stable_id
 from agentinstruct.params import FlowParams
-from agentinstruct.schemas.llm_outputs import FollowUpQuestion, TeacherAnswer
+from agentinstruct.schemas.llm_outputs import Contract, contracts
 from agentinstruct.skill import Skill
 
 Chat = list[dict]  # OpenAI-style turns after the system prompt
@@ -15,37 +17,55 @@ def user_turn(content: str) -> dict:
     return {"role": "user", "content": content}
 
 
-def answer_turn(skill: Skill, answer: TeacherAnswer) -> dict:
-    """The teacher's structured answer as the assistant turn the student learns from."""
-    return {"role": "assistant", "content": skill.render("response", **answer.model_dump())}
+def answer_model(params: FlowParams) -> type[Contract]:
+    """The teacher's answer: answer then explanation, or the reasoning first (Orca style)."""
+    return contracts(params.limits).answer(params.answers.reasoning_first)
+
+
+def answer_turn(skill: Skill, answer: Any, answer_format: str) -> dict:
+    """The teacher's structured answer as the assistant turn the student learns from (an
+    essay's is the answer itself, a closed format's ends on its final answer)."""
+    content = skill.render("response", answer_format=answer_format, **answer.model_dump())
+    return {"role": "assistant", "content": content}
 
 
 def add_follow_ups(
     chats: dict[str, Chat], skill: Skill, params: FlowParams, steps: LLMSteps
 ) -> dict[str, Chat]:
     """Extend each chat (by instruction id) by `follow_up_turns` user/assistant exchanges, all
-    chats at once per turn. A chat whose follow-up fails stays as long as it was."""
+    chats at once per turn. A chat whose follow-up fails stays as long as it got, or with
+    `complete_chats_only` is not kept (its failure is in the call log)."""
     chats = {instruction_id: list(chat) for instruction_id, chat in chats.items()}
     for turn in range(1, params.answers.follow_up_turns + 1):
 
-        def ask(instruction_id: str, turn: int = turn) -> LLMRequest:
+        def ask(instruction_id: str, turn: int = turn, chats: dict = chats) -> LLMRequest:
             return LLMRequest(
                 item_id=stable_id(instruction_id, "follow_up", turn),
-                messages=skill.messages("follow_up", turns=chats[instruction_id]),
-                response_model=FollowUpQuestion,
+                messages=skill.messages(
+                    "follow_up", turns=chats[instruction_id], prompts=params.prompts
+                ),
+                response_model=contracts(params.limits).follow_up,
                 max_tokens=params.answers.follow_up_max_tokens,
             )
 
-        def answer(item: tuple[str, FollowUpQuestion], turn: int = turn) -> LLMRequest:
+        def answer(item: tuple[str, Any], turn: int = turn, chats: dict = chats) -> LLMRequest:
             instruction_id, asked = item
             return LLMRequest(
                 item_id=stable_id(instruction_id, "follow_up_answer", turn),
                 messages=skill.answer_messages(*chats[instruction_id], user_turn(asked.question)),
-                response_model=TeacherAnswer,
+                response_model=answer_model(params),
                 max_tokens=params.answers.max_tokens,
             )
 
         questions = steps.ask("answers.follow_up_question", list(chats), ask)
-        for (instruction_id, asked), output in steps.ask("answers.follow_up", questions, answer):
-            chats[instruction_id] += [user_turn(asked.question), answer_turn(skill, output)]
+        answered = steps.ask("answers.follow_up", questions, answer)
+        grown = {
+            instruction_id: [
+                *chats[instruction_id],
+                user_turn(asked.question),
+                answer_turn(skill, output, "essay"),  # an open question: no "Final answer:"
+            ]
+            for (instruction_id, asked), output in answered
+        }
+        chats = grown if params.answers.complete_chats_only else {**chats, **grown}
     return chats

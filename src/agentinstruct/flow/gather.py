@@ -56,7 +56,7 @@ _CURATION_COLUMNS = [
     "transformation_agent",
     *(f"judge_{dimension}" for dimension in JUDGE_DIMENSIONS),
 ]
-_CALL_COLUMNS = [*USAGE_COLUMNS, "item_id", "error_type", "error"]
+_CALL_COLUMNS = [*USAGE_COLUMNS, "item_id", "error_type", "error", "reason"]
 STAGE_CALL_LOGS = ["transformation", "instruction", "refinement", "answer", "judge"]
 GATHERED_FOR_REPORT = [*_REPORT_COLUMNS, *(f"{stage}_llm_calls" for stage in STAGE_CALL_LOGS)]
 _COUNTED_ONLY = {"chunks", "transformed_passages", "seed_instructions", "refined_instructions"}

@@ -4,10 +4,10 @@ and what every instruction row is (stages 2 and 3), with the task text a student
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from pydantic import BaseModel
 
 from agentinstruct.flow.steps import LLMSteps
 from agentinstruct.flow.transformation import provenance
@@ -15,7 +15,7 @@ from agentinstruct.gateway import LLMRequest
 from agentinstruct.ids import stable_id
 from agentinstruct.params import FlowParams
 from agentinstruct.schemas.frames import InstructionSchema, frame_of
-from agentinstruct.schemas.llm_outputs import question_model
+from agentinstruct.schemas.llm_outputs import Contract, contracts, question_list
 from agentinstruct.skill import QuestionType, Skill
 
 if TYPE_CHECKING:  # the gateway imports LiteLLM: only processes that call a model pay for it
@@ -36,13 +36,26 @@ def task_text(skill: Skill, instruction: Any) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Task:
+    """One task a call wrote: its question, its options (multiple choice) and its answer."""
+
+    question: str
+    answer: str
+    options: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, output: Any) -> Task:
+        return cls(output.question, output.answer, tuple(getattr(output, "options", ())))
+
+
 def instruction_row(
     source: Any,
     *,
     instruction_id: str,
     question_type: str,
     answer_format: str,
-    output: BaseModel,
+    task: Task,
     passage: str,
     refinement_goal: str | None = None,
     refinement_round: int = 0,
@@ -58,14 +71,41 @@ def instruction_row(
         "instruction_id": instruction_id,
         "question_type": question_type,
         "answer_format": answer_format,
-        "question": output.question,
-        "options": json.dumps(getattr(output, "options", []), ensure_ascii=False),
-        "reference_answer": output.answer,
+        "question": task.question,
+        "options": json.dumps(list(task.options), ensure_ascii=False),
+        "reference_answer": task.answer,
         "refinement_goal": refinement_goal,
         "refinement_round": refinement_round,
         "parent_id": parent_id,
         "suggestions": json.dumps(suggestions or [], ensure_ascii=False),
     }
+
+
+def seed_model(params: FlowParams, question_type: QuestionType) -> type[Contract]:
+    """One task of the type's answer format, or (more than one asked for, or true/false as a
+    pair of statements) a list of them."""
+    models = contracts(params.limits)
+    count = params.instructions.questions_per_type
+    pairs = params.statement_pairs(question_type.answer_format)
+    item = models.true_false_pair if pairs else models.question(question_type.answer_format)
+    if count == 1 and not pairs:
+        return item
+    return question_list(item, count, params.limits.questions, params.limits.over_limit)
+
+
+def seed_tasks(output: Any, params: FlowParams, question_type: QuestionType) -> list[Task]:
+    """The tasks of one seed call: the first `questions_per_type` of a list (a pair of
+    statements gives two, the true one first)."""
+    if not hasattr(output, "tasks"):
+        return [Task.of(output)]
+    written = output.tasks[: params.instructions.questions_per_type]
+    if not params.statement_pairs(question_type.answer_format):
+        return [Task.of(item) for item in written]
+    return [
+        Task(statement, truth)
+        for pair in written
+        for statement, truth in ((pair.true_statement, "True"), (pair.false_statement, "False"))
+    ]
 
 
 def generate_seed_instructions(
@@ -75,8 +115,9 @@ def generate_seed_instructions(
     params: FlowParams,
     llm: LLMGateway,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One instruction per (passage, question type) of the run plan, in the output schema of the
-    type's answer format.
+    """The tasks of each (passage, question type) of the run plan, in the output schema of the
+    type's answer format: one, or (`questions_per_type`) several from one call, each its own
+    instruction (the first keeps the plan's id).
 
     Returns:
         seed instructions (`InstructionSchema`, round 0) and the call log.
@@ -93,9 +134,14 @@ def generate_seed_instructions(
         return LLMRequest(
             item_id=stable_id(passage.passage_id, question_type.name),
             messages=skill.messages(
-                "seed_instruction", passage=passage.passage, question_type=question_type
+                "seed_instruction",
+                passage=passage.passage,
+                question_type=question_type,
+                count=params.instructions.questions_per_type,
+                true_false_pairs=params.statement_pairs(question_type.answer_format),
+                prompts=params.prompts,
             ),
-            response_model=question_model(question_type.answer_format),
+            response_model=seed_model(params, question_type),
             max_tokens=params.instructions.max_tokens,
         )
 
@@ -103,12 +149,13 @@ def generate_seed_instructions(
     rows = [
         instruction_row(
             passage,
-            instruction_id=stable_id(passage.passage_id, question_type.name),
+            instruction_id=stable_id(passage.passage_id, question_type.name, *([k] if k else [])),
             question_type=question_type.name,
             answer_format=question_type.answer_format,
-            output=output,
+            task=task,
             passage=passage.passage,
         )
         for (passage, question_type), output in steps.ask("seed_instructions", plan, request)
+        for k, task in enumerate(seed_tasks(output, params, question_type))
     ]
     return frame_of(InstructionSchema, rows), steps.call_log()

@@ -7,7 +7,8 @@ taken in a seeded order spread across documents (each document's first pick, the
 second, ... at most `plan.max_chunks_per_document` each) until the seed instructions planned,
 times the pairs each one makes (itself and its refined variants), reach the target; each
 passage gets the question types used least so far (relative to `instructions.type_weights`),
-so the types come out as even as the agents' suitable types allow.
+so the types come out as even as the agents' suitable types allow. A seed's pairs count its
+items and refined variants as the size profile asks for them (`pairs_per_seed_instruction`).
 """
 
 import logging
@@ -25,10 +26,14 @@ from agentinstruct.skill import Skill
 logger = logging.getLogger(__name__)
 
 
-def pairs_per_seed_instruction(params: FlowParams) -> int:
-    """A seed instruction and its refined variants: each round refines the previous round's."""
-    settings = params.refinement
-    return sum(settings.goals_per_instruction**r for r in range(settings.rounds + 1))
+def pairs_per_seed_instruction(params: FlowParams, skill: Skill, answer_format: str) -> int:
+    """The pairs one planned seed call makes: its items (`questions_per_type`, two statements
+    each for true/false pairs), each with its refined variants (each round refines the previous
+    round's: goals times the items an editor makes per goal). A plan of the items asked for;
+    a teacher that writes fewer makes fewer."""
+    edits = params.goal_count(list(skill.refinement_goals)) * params.edits_per_goal()
+    rounds = params.refinement.rounds
+    return params.items_per_seed_call(answer_format) * sum(edits**r for r in range(rounds + 1))
 
 
 def _agents(chunk: Any, skill: Skill, params: FlowParams) -> list[str]:
@@ -79,6 +84,20 @@ def chunk_order(chunks: pd.DataFrame, params: FlowParams) -> Iterator[Any]:
     return (chunk for *_, chunk in ranked)
 
 
+def _candidates(
+    chunks: pd.DataFrame, skill: Skill, params: FlowParams, used: Counter
+) -> Iterator[tuple[Any, str, str]]:
+    """(chunk, agent, question type) in plan order: chunks spread across documents, each
+    passage's least used suitable types first (`used` as the plan stands when it gets there)."""
+    count = params.instructions.types_per_passage
+    for chunk in chunk_order(chunks, params):
+        for agent in _agents(chunk, skill, params):
+            passage_id = stable_id(chunk.chunk_id, agent)
+            allowed = skill.question_types_for(agent)
+            for name in _least_used_types(passage_id, allowed, count, used, params):
+                yield chunk, agent, name
+
+
 def _row(chunk: Any, agent: str, question_type: str, pairs: int) -> dict[str, Any]:
     passage_id = stable_id(chunk.chunk_id, agent)
     return {
@@ -100,7 +119,10 @@ def plan_run(chunks: pd.DataFrame, skill: Skill, params: FlowParams) -> pd.DataF
     Returns:
         `PlanSchema` frame.
     """
-    pairs = pairs_per_seed_instruction(params)
+
+    def pairs(name: str) -> int:
+        return pairs_per_seed_instruction(params, skill, skill.question_types[name].answer_format)
+
     target = params.plan.target_pairs
     rows: list[dict[str, Any]] = []
     if target is None:
@@ -108,28 +130,29 @@ def plan_run(chunks: pd.DataFrame, skill: Skill, params: FlowParams) -> pd.DataF
             for agent in _agents(chunk, skill, params):
                 allowed = skill.question_types_for(agent)
                 for name in _drawn_types(stable_id(chunk.chunk_id, agent), allowed, params):
-                    rows.append(_row(chunk, agent, name, pairs))
+                    rows.append(_row(chunk, agent, name, pairs(name)))
     else:
-        wanted = max(1, round(target / pairs))
         used: Counter = Counter()
-        for chunk in chunk_order(chunks, params):
-            for agent in _agents(chunk, skill, params):
-                count = min(params.instructions.types_per_passage, wanted - len(rows))
-                passage_id = stable_id(chunk.chunk_id, agent)
-                allowed = skill.question_types_for(agent)
-                for name in _least_used_types(passage_id, allowed, count, used, params):
-                    used[name] += 1
-                    rows.append(_row(chunk, agent, name, pairs))
-            if len(rows) >= wanted:
+        planned = 0
+        # every type making the same pairs (always so in compact): the nearest count of seeds
+        same = {pairs(name) for name in skill.question_types}
+        seeds = max(1, round(target / same.pop())) if len(same) == 1 else None
+        for chunk, agent, name in _candidates(chunks, skill, params, used):
+            per_seed = pairs(name)
+            enough = len(rows) >= seeds if seeds else rows and planned + per_seed / 2 >= target
+            if enough:  # one more seed would take the plan further from the target
                 break
-        if len(rows) < wanted:
-            logger.warning(
-                "Run plan: the corpus allows %d of the %d seed instructions that target_pairs=%d"
-                " needs (add documents, or raise max_chunks_per_document or types_per_passage)",
-                len(rows),
-                wanted,
-                target,
-            )
+            used[name] += 1
+            rows.append(_row(chunk, agent, name, per_seed))
+            planned += per_seed
+        else:
+            if planned < target:
+                logger.warning(
+                    "Run plan: the corpus allows %d of the %d pairs target_pairs asks for (add"
+                    " documents, or raise max_chunks_per_document or types_per_passage)",
+                    planned,
+                    target,
+                )
     plan = frame_of(PlanSchema, rows)
     logger.info("Run plan: %s", plan_summary(plan, params))
     return plan

@@ -6,17 +6,45 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from agentinstruct.flow.instructions import instruction_row, question_text
+from agentinstruct.flow.instructions import Task, instruction_row, question_text
 from agentinstruct.flow.steps import LLMSteps
 from agentinstruct.gateway import LLMRequest
 from agentinstruct.ids import seeded_rng, stable_id, weighted_sample
 from agentinstruct.params import FlowParams
 from agentinstruct.schemas.frames import InstructionSchema, frame_of
-from agentinstruct.schemas.llm_outputs import Suggestions, edited_task_model, question_model
+from agentinstruct.schemas.llm_outputs import contracts
 from agentinstruct.skill import RefinementGoal, Skill
 
 if TYPE_CHECKING:  # the gateway imports LiteLLM: only processes that call a model pay for it
     from agentinstruct.gateway import LLMGateway
+
+Edit = tuple[Any, RefinementGoal, int, list[str]]  # parent, goal, edit number, suggestions applied
+
+
+def _goals(parent: Any, round_number: int, skill: Skill, params: FlowParams) -> list[str]:
+    goals = list(skill.refinement_goals)
+    return weighted_sample(
+        seeded_rng(params.seed, "refinement", round_number, parent.instruction_id),
+        goals,
+        params.refinement.goal_weights,
+        params.goal_count(goals),
+    )
+
+
+def _edits(
+    parent: Any, goal: RefinementGoal, suggestions: list[str], params: FlowParams
+) -> list[Edit]:
+    """What the editor is asked to apply: each of the suggestions asked for on its own (one
+    item each, the paper's "more pairs"), or all of them at once (one item)."""
+    if not params.refinement.edit_each_suggestion:
+        return [(parent, goal, 0, suggestions)]
+    asked = suggestions[: params.edits_per_goal()]
+    return [(parent, goal, number, [suggestion]) for number, suggestion in enumerate(asked)]
+
+
+def _edit_id(parent: Any, goal: RefinementGoal, round_number: int, number: int) -> str:
+    """The first edit keeps the id of a goal's only edit; later ones are numbered."""
+    return stable_id(parent.instruction_id, goal.name, round_number, *([number] if number else []))
 
 
 def _refine_round(
@@ -24,15 +52,11 @@ def _refine_round(
 ) -> list[dict]:
     """One suggest step and one edit step over (parent, drawn goal) pairs: the round's rows."""
     settings = params.refinement
+    models = contracts(params.limits)
     plan = [
         (parent, skill.refinement_goals[goal_name])
         for parent in parents.itertuples(index=False)
-        for goal_name in weighted_sample(
-            seeded_rng(params.seed, "refinement", round_number, parent.instruction_id),
-            list(skill.refinement_goals),
-            settings.goal_weights,
-            settings.goals_per_instruction,
-        )
+        for goal_name in _goals(parent, round_number, skill, params)
     ]
 
     def suggest(item: tuple[Any, RefinementGoal]) -> LLMRequest:
@@ -40,44 +64,53 @@ def _refine_round(
         return LLMRequest(
             item_id=stable_id(parent.instruction_id, goal.name, round_number),
             messages=skill.messages(
-                "suggest", passage=parent.passage, question=question_text(skill, parent), goal=goal
+                "suggest",
+                passage=parent.passage,
+                question=question_text(skill, parent),
+                goal=goal,
+                prompts=params.prompts,
             ),
-            response_model=Suggestions,
+            response_model=models.suggestions,
             max_tokens=settings.suggest_max_tokens,
         )
 
-    def edit(item: tuple[tuple[Any, RefinementGoal], Suggestions]) -> LLMRequest:
-        (parent, goal), suggested = item
+    def edit(item: Edit) -> LLMRequest:
+        parent, goal, number, suggestions = item
         return LLMRequest(
-            item_id=stable_id(parent.instruction_id, goal.name, round_number),
+            item_id=_edit_id(parent, goal, round_number, number),
             messages=skill.messages(
                 "edit",
                 passage=parent.passage,
                 question=question_text(skill, parent),
-                suggestions=suggested.suggestions,
+                suggestions=suggestions,
                 goal=goal,
                 answer_format=parent.answer_format,
+                prompts=params.prompts,
             ),
-            response_model=(question_model if goal.keeps_passage else edited_task_model)(
+            response_model=(models.question if goal.keeps_passage else models.edited_task)(
                 parent.answer_format
             ),
             max_tokens=settings.edit_max_tokens,
         )
 
-    edited = steps.ask("refinement.edit", steps.ask("refinement.suggest", plan, suggest), edit)
+    edits = [
+        edit_item
+        for (parent, goal), suggested in steps.ask("refinement.suggest", plan, suggest)
+        for edit_item in _edits(parent, goal, suggested.suggestions, params)
+    ]
     rows = []
-    for ((parent, goal), suggested), output in edited:
+    for (parent, goal, number, suggestions), output in steps.ask("refinement.edit", edits, edit):
         row = instruction_row(
             parent,
-            instruction_id=stable_id(parent.instruction_id, goal.name, round_number),
+            instruction_id=_edit_id(parent, goal, round_number, number),
             question_type=parent.question_type,
             answer_format=parent.answer_format,
-            output=output,
+            task=Task.of(output),
             passage=parent.passage if goal.keeps_passage else output.passage,
             refinement_goal=goal.name,
             refinement_round=round_number,
             parent_id=parent.instruction_id,
-            suggestions=suggested.suggestions,
+            suggestions=suggestions,
         )
         if goal.reference_answer is not None:
             row["reference_answer"] = goal.reference_answer

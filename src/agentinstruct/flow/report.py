@@ -12,7 +12,7 @@ from agentinstruct.ids import stable_id
 from agentinstruct.params import FlowParams
 from agentinstruct.skill import Skill
 
-_FAILURE_FIELDS = ["stage", "item_id", "error_type", "error", "attempts"]
+_FAILURE_FIELDS = ["stage", "item_id", "reason", "error_type", "error", "attempts"]
 
 
 def _file_of(source_path: str, raw_paths: set[str]) -> str:
@@ -168,6 +168,10 @@ def build_run_report(
             "total": llm_usage(calls),
             "by_stage": {stage: llm_usage(group) for stage, group in calls.groupby("stage")},
             "by_model": {model: llm_usage(group) for model, group in calls.groupby("model")},
+        },
+        "failures_by_reason": {
+            str(stage): {str(reason): int(count) for reason, count in group.value_counts().items()}
+            for stage, group in failures.groupby("stage")["reason"]
         },
         "failures": failures.to_dict(orient="records"),
         "documents": entries,

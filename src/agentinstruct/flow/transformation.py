@@ -11,9 +11,10 @@ from agentinstruct.gateway import LLMRequest
 from agentinstruct.ids import stable_id
 from agentinstruct.params import FlowParams
 from agentinstruct.schemas.frames import PassageSchema, frame_of
-from agentinstruct.schemas.llm_outputs import TransformedPassage
-from agentinstruct.schemas.tools import ApiLibrary
-from agentinstruct.skill import Skill
+from agentinstruct.schemas.limits import ContractLimits
+from agentinstruct.schemas.llm_outputs import Contract, contracts
+from agentinstruct.schemas.tools import api_library_model
+from agentinstruct.skill import Skill, TransformationAgent
 
 if TYPE_CHECKING:  # the gateway imports LiteLLM: only processes that call a model pay for it
     from agentinstruct.gateway import LLMGateway
@@ -26,12 +27,16 @@ def provenance(row: Any) -> dict[str, Any]:
     return {column: getattr(row, column) for column in PROVENANCE}
 
 
-# What each kind of agent returns, and how that becomes the passage text.
-RESPONSE_MODELS = {"passage": TransformedPassage, "api_library": ApiLibrary}
+def _response_model(agent: TransformationAgent, limits: ContractLimits) -> type[Contract]:
+    """What an agent returns: a passage, or an API library (tool use)."""
+    if agent.output == "api_library":
+        return api_library_model(limits)
+    return contracts(limits).transformed_passage
 
 
-def _passage_text(output: TransformedPassage | ApiLibrary) -> str:
-    return output.passage if isinstance(output, TransformedPassage) else output.model_dump_json()
+def _passage_text(agent: TransformationAgent, output: Any) -> str:
+    """The passage text of an agent's output: the passage, or the library as JSON."""
+    return output.model_dump_json() if agent.output == "api_library" else output.passage
 
 
 def transform_passages(
@@ -57,15 +62,18 @@ def transform_passages(
         chunk, agent = item
         return LLMRequest(
             item_id=stable_id(chunk.chunk_id, agent),
-            messages=skill.messages("transform", agent=agents[agent], text=chunk.text),
-            response_model=RESPONSE_MODELS[agents[agent].output],
+            messages=skill.messages(
+                "transform", agent=agents[agent], text=chunk.text, prompts=params.prompts
+            ),
+            response_model=_response_model(agents[agent], params.limits),
             max_tokens=params.transformation.max_tokens,
         )
 
     steps = LLMSteps(llm)
     rewrites = [item for item in plan if agents[item[1]].llm]
     passages = {
-        item: _passage_text(out) for item, out in steps.ask("transformation", rewrites, request)
+        item: _passage_text(agents[item[1]], out)
+        for item, out in steps.ask("transformation", rewrites, request)
     }
     passages |= {(chunk, agent): chunk.text for chunk, agent in plan if not agents[agent].llm}
     rows = [

@@ -5,8 +5,10 @@ line per cache key, Instructor's request body), split by the provider's limits, 
 recorded in the ledger, then polled with a progress bar. Each answered line is parsed and
 validated as Instructor parses a call, cached and priced at the batch rate. Lines that failed
 or expired go into new batches (`batch.resubmits`); lines still unanswered after those, and
-answers that fail their schema, are asked online, with Instructor's re-asks. A re-run finds
-batches already submitted in the ledger and waits for them instead of submitting again.
+answers that fail their schema, are asked online, with Instructor's re-asks. An answer cut at
+max_tokens or past a guard of its contract is a failure record: asked again, it would be again.
+A re-run finds batches already submitted in the ledger and waits for them instead of
+submitting again.
 """
 
 import time
@@ -26,18 +28,14 @@ from agentinstruct.gateway.batch_ledger import BatchLedger, LedgerEntry
 from agentinstruct.gateway.budget import BudgetExhausted
 from agentinstruct.gateway.cache import CachedResponse
 from agentinstruct.gateway.config import Credentials, GatewayConfig
-from agentinstruct.gateway.errors import failure_record, is_transient
+from agentinstruct.gateway.errors import FINAL_OUTPUT_FAILURES, failure_record, is_transient
 from agentinstruct.gateway.gateway import LLMGateway
-from agentinstruct.gateway.instructor_internals import (
-    IncompleteOutputException,
-    RequestBodies,
-    parse_completion,
-)
+from agentinstruct.gateway.instructor_internals import RequestBodies, parse_completion
 from agentinstruct.gateway.message_batches import MessageBatches
 from agentinstruct.gateway.records import LLMRequest, LLMResult
 
 BATCH_HOLD_S = 2 * 24 * 3600.0  # a budget hold outlives the 24 h completion window
-SCHEMA_FAILURES = (ValueError, IncompleteOutputException)  # ValidationError, JSONDecodeError
+SCHEMA_FAILURES = (ValueError,)  # ValidationError, JSONDecodeError: asked online, re-asked
 
 
 class BatchGateway(LLMGateway):
@@ -246,6 +244,13 @@ class BatchGateway(LLMGateway):
                 output = parse_completion(
                     completion_object, request.response_model, self.config.mode
                 )
+            except FINAL_OUTPUT_FAILURES as error:  # asked again, it would be cut again
+                failed = failure_record(error, completion_object.usage)
+                if self.config.cache_failures:
+                    answered.append((line.key, failed))
+                settled[line.key] = (failed, cost_usd)
+                bar.update(1)
+                continue
             except SCHEMA_FAILURES:
                 continue  # left unsettled: asked online, where Instructor re-asks
             response = CachedResponse(output.model_dump_json(), prompt, completion)

@@ -5,6 +5,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+# `local/<model>`: a model embedded in this process (gateway/local_model.py), no endpoint.
+EMBEDDED_PROVIDER = "local"
+
+
+def is_embedded(model: str) -> bool:
+    return model.startswith(f"{EMBEDDED_PROVIDER}/")
+
 
 class GenerationParams(BaseModel):
     """Sampling settings; every field is part of the cache key."""
@@ -54,6 +61,11 @@ class GatewayConfig(BaseModel):
 
     model: str = Field(description="LiteLLM model name, e.g. local/smollm2-135m-instruct")
     mode: Literal["json_schema", "tools", "json", "md_json"] = "json_schema"
+    size_profile: str = Field(
+        default="auto",
+        description="the size profile of runs with this model (conf/base/size_profiles.yml);"
+        " auto: compact for the embedded model, full for every other",
+    )
     deployments: list[Deployment] = Field(
         default_factory=list,
         description="several endpoints serving `model`, balanced by LiteLLM's Router; `model` is"

@@ -10,6 +10,7 @@ from agentinstruct.gateway.instructor_internals import (
     IncompleteOutputException,
     InstructorRetryException,
 )
+from agentinstruct.schemas.limits import OverLimitError
 
 # Misconfiguration fails the run at once instead of turning every item into a failure record.
 FATAL_ERRORS = (
@@ -26,8 +27,42 @@ TRANSIENT_ERRORS = (
     litellm.ServiceUnavailableError,
     litellm.BadGatewayError,
 )
+# Answers that asking again would pay for twice and still not get: cut at max_tokens (the same
+# cap cuts it again), or past a guard of the contract (`ContractLimits` with over_limit: fail).
+FINAL_OUTPUT_FAILURES = (IncompleteOutputException, OverLimitError)
 ERROR_CHARS = 500
 MAX_BACKOFF_S = 30.0
+# Why a request failed, by the error it ended with (the record's `error_type`): what the run
+# report counts, so a user sees "max_tokens" or "over_limit" beside "schema" at a glance.
+_REASONS = {
+    "IncompleteOutputException": "max_tokens",
+    "OverLimitError": "over_limit",
+    "ValidationError": "schema",
+    "InstructorRetryException": "schema",  # how records written before reasons named it
+    "JSONDecodeError": "invalid_json",
+    "BudgetExhausted": "budget",
+    "RateLimitError": "rate_limited",
+    "Timeout": "timeout",
+    "APIConnectionError": "endpoint",
+    "InternalServerError": "endpoint",
+    "ServiceUnavailableError": "endpoint",
+    "BadGatewayError": "endpoint",
+}
+
+
+def failure_reason(error_type: str | None) -> str:
+    """The reason of a failure record: max_tokens, over_limit, schema, invalid_json, budget,
+    rate_limited, timeout, endpoint, or error."""
+    return _REASONS.get(error_type or "", "error")
+
+
+def error_usage(error: Exception) -> object:
+    """The tokens a failed call still used: Instructor's total over its re-asks, or those of
+    the answer cut at max_tokens."""
+    usage = getattr(error, "total_usage", None)
+    if usage is None and isinstance(error, IncompleteOutputException):
+        usage = getattr(getattr(error, "last_completion", None), "usage", None)
+    return usage
 
 
 def failure_record(error: Exception, usage: object = None) -> CachedResponse:
@@ -66,9 +101,9 @@ def is_transient(error: BaseException | None) -> bool:
 
 
 def is_schema_failure(error: Exception) -> bool:
-    """The model's own output failed its schema: the same request would fail the same way."""
+    """The model's own output failed its contract: the same request would fail the same way."""
     if isinstance(error, IncompleteOutputException):
         return True
     return isinstance(error, InstructorRetryException) and isinstance(
-        error.__cause__, ValidationError | json.JSONDecodeError
+        error.__cause__, ValidationError | json.JSONDecodeError | OverLimitError
     )

@@ -22,9 +22,9 @@ import litellm
 from tqdm.auto import tqdm
 
 from agentinstruct.gateway.cache import CachedResponse
+from agentinstruct.gateway.config import is_embedded
 from agentinstruct.gateway.gateway import LLMGateway
 from agentinstruct.gateway.instructor_internals import call_model, request_body
-from agentinstruct.gateway.local_model import PROVIDER as EMBEDDED_PROVIDER
 from agentinstruct.gateway.local_model import count_embedded_tokens
 from agentinstruct.gateway.placeholders import (
     PLACEHOLDER_ID,
@@ -72,7 +72,7 @@ class EstimatingGateway(LLMGateway):
         return results
 
     def _count(self, messages: list[dict] | None, text: str = "") -> int:
-        if self.model.startswith(f"{EMBEDDED_PROVIDER}/"):
+        if is_embedded(self.model):
             return count_embedded_tokens(self.model, messages, text)
         if messages is None:
             return litellm.token_counter(model=self.model, text=text)

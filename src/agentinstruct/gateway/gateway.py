@@ -21,6 +21,8 @@ from agentinstruct.gateway.cache import CachedResponse, cache_key
 from agentinstruct.gateway.config import Credentials, GatewayConfig
 from agentinstruct.gateway.errors import (
     MAX_BACKOFF_S,
+    error_usage,
+    failure_reason,
     failure_record,
     is_fatal,
     is_schema_failure,
@@ -33,7 +35,7 @@ from agentinstruct.gateway.fleet import build_router
 from agentinstruct.gateway.instructor_internals import MODES, call_model, speed_up_instructor
 from agentinstruct.gateway.local_model import register_embedded_provider
 from agentinstruct.gateway.pricing import Pricing
-from agentinstruct.gateway.providers import require_api_key
+from agentinstruct.gateway.providers import output_cap, require_api_key
 from agentinstruct.gateway.records import CallRecord, LLMRequest, LLMResult
 from agentinstruct.gateway.stores import open_cache
 from agentinstruct.gateway.throttle import Throttle
@@ -72,6 +74,7 @@ class LLMGateway:
         )
         register_embedded_provider()
         self.pricing = Pricing(config)  # registers a configured price with LiteLLM
+        self._output_cap = output_cap(config)
         self._cache = open_cache(config.cache_path)
         self.budget = self._open_budget()
         self._budget_spent_out = False
@@ -165,9 +168,13 @@ class LLMGateway:
         return hit is not None and (hit.content is not None or self.config.cache_failures)
 
     def _params(self, request: LLMRequest) -> dict[str, Any]:
-        if request.max_tokens is None:
+        """The generation settings of a request: its own max_tokens, at most the model's cap."""
+        max_tokens = request.max_tokens or self._generation["max_tokens"]
+        if self._output_cap is not None:
+            max_tokens = min(max_tokens, self._output_cap)
+        if max_tokens == self._generation["max_tokens"]:
             return self._generation
-        return {**self._generation, "max_tokens": request.max_tokens}
+        return {**self._generation, "max_tokens": max_tokens}
 
     def _cache_key(self, request: LLMRequest) -> str:
         return cache_key(
@@ -214,7 +221,7 @@ class LLMGateway:
             try:
                 output, completion = await self._ask(request, params)
             except Exception as error:  # one bad call must not end the run: it becomes a record
-                self._spent(key, getattr(error, "total_usage", None))
+                self._spent(key, error_usage(error))
                 return _Attempt(sent_at, time.monotonic() - sent_at, error=error)
             latency_s = time.monotonic() - sent_at
             self._spent(key, getattr(completion, "usage", None))
@@ -258,10 +265,9 @@ class LLMGateway:
         """The attempt as a cache entry and its cost; answers are cached, schema failures too
         when `cache_failures` is on (the same request would fail the same way)."""
         if attempt.error is not None:
-            cause = transport_cause(attempt.error)
-            # a transient cause reads better than Instructor's wrapper around it
-            reported = cause if is_transient(cause) else attempt.error
-            response = failure_record(reported, getattr(attempt.error, "total_usage", None))
+            # what failed reads better than Instructor's wrapper around it (and names the reason)
+            reported = transport_cause(attempt.error) or attempt.error
+            response = failure_record(reported, error_usage(attempt.error))
             if self.config.cache_failures and is_schema_failure(attempt.error):
                 self._cache.put(key, self.model, response)
             return response, 0.0
@@ -329,6 +335,7 @@ class LLMGateway:
                 completion_tokens=response.completion_tokens,
                 error_type=response.error_type,
                 error=response.error,
+                reason=None if output is not None else failure_reason(response.error_type),
                 **record,
             ),
         )

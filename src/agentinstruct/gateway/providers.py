@@ -2,14 +2,13 @@
 
 import litellm
 
-from agentinstruct.gateway.config import Credentials, GatewayConfig
-from agentinstruct.gateway.local_model import PROVIDER as EMBEDDED_PROVIDER
+from agentinstruct.gateway.config import Credentials, GatewayConfig, is_embedded
 
 
 def register_price(config: GatewayConfig) -> None:
     """Tell LiteLLM the configured price of a model its price map lacks (it also spares LiteLLM
     a fuzzy search of the map on every call, ~1 ms); for a fleet, of each deployment's model."""
-    embedded = config.model.startswith(f"{EMBEDDED_PROVIDER}/")  # runs here: free
+    embedded = is_embedded(config.model)  # runs here: free
     if (
         config.input_cost_per_token is None
         and config.output_cost_per_token is None
@@ -51,3 +50,15 @@ def require_api_key(model: str, credentials: Credentials) -> None:
             "api_key in conf/local/credentials.yml and name that entry in the teacher_llm "
             "catalog entry (`credentials: <entry>`)."
         )
+
+
+def output_cap(config: GatewayConfig) -> int | None:
+    """The most tokens the model writes in one answer, where LiteLLM's map knows it (16,384
+    for gpt-4o-mini, 4,096 for gpt-4-turbo): a request asking for more is refused by the
+    provider, so the gateway asks for at most this. For a fleet, its first deployment's."""
+    model = config.deployments[0].model if config.deployments else config.model
+    try:
+        cap = litellm.get_model_info(model).get("max_output_tokens")
+    except Exception:  # LiteLLM raises several kinds for a model missing from its map
+        return None
+    return int(cap) if cap else None

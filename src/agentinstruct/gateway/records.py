@@ -33,6 +33,7 @@ class CallRecord:
     cost_usd: float = 0.0
     error_type: str | None = None
     error: str | None = None
+    reason: str | None = None  # a failure's, by its error: max_tokens, over_limit, schema, ...
 
 
 @dataclass(frozen=True)

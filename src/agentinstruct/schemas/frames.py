@@ -297,6 +297,11 @@ class CallLogSchema(_Frame):
     cost_usd: Series[float] = pa.Field(ge=0, description="0 for cached and failed calls")
     error_type: Series[str] = pa.Field(nullable=True)
     error: Series[str] = pa.Field(nullable=True)
+    reason: Series[str] = pa.Field(
+        nullable=True,
+        description="why a call failed: max_tokens, over_limit, schema, invalid_json, budget,"
+        " rate_limited, timeout, endpoint or error",
+    )
 
     @pa.dataframe_check(name="failed_calls_carry_their_error")
     def _failures_explained(cls, frame: pd.DataFrame) -> Series[bool]:

@@ -4,25 +4,21 @@ A tool-use passage is an `ApiLibrary` as JSON. For each library the teacher's de
 own response model, built from the library: every call names one of its APIs and passes
 exactly that API's parameters, with their types, required ones present and no others. A call
 that does not fit cannot be produced by a grammar-constrained model, and is re-asked (then
-recorded as a failure) for any other model.
+recorded as a failure) for any other model. The lengths (descriptions, counts, string
+arguments) come from a size profile's `ContractLimits`, as every contract's do.
 """
 
 import json
 from functools import cache
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import ConfigDict, Field, StringConstraints, create_model, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model, model_validator
 
-from agentinstruct.schemas.llm_outputs import Contract
+from agentinstruct.schemas.limits import ContractLimits
+from agentinstruct.schemas.llm_outputs import Contract, guard, items, text
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
 ParameterType = Literal["string", "integer", "number", "boolean"]
-_PYTHON_TYPES: dict[str, Any] = {
-    "string": Annotated[str, StringConstraints(min_length=1, max_length=200)],  # no empty values
-    "integer": int,
-    "number": float,
-    "boolean": bool,
-}
 
 
 def _require_unique(names: list[str], what: str) -> None:
@@ -30,45 +26,68 @@ def _require_unique(names: list[str], what: str) -> None:
         raise ValueError(f"{what}: {names}")
 
 
-class ApiParameter(Contract):
-    name: Identifier
-    type: ParameterType
-    description: str = Field(min_length=5, max_length=100)
-    required: bool
-
-
-class Api(Contract):
-    name: Identifier
-    description: str = Field(min_length=10, max_length=150)
-    parameters: list[ApiParameter] = Field(min_length=1, max_length=4)
-
+class _ApiChecks(Contract):
     @model_validator(mode="after")
-    def _unique_parameters(self) -> "Api":
+    def _unique_parameters(self) -> "_ApiChecks":
         _require_unique(
             [p.name for p in self.parameters], f"API {self.name} repeats a parameter name"
         )
         return self
 
 
-class ApiLibrary(Contract):
-    """Stage 1 for tool use: a small library of APIs reconstructed from code or docs."""
-
-    # Bounds keep a library within a small model's token budget (about 150 tokens an API).
-    apis: list[Api] = Field(min_length=2, max_length=3)
-
+class _LibraryChecks(Contract):
     @model_validator(mode="after")
-    def _unique_apis(self) -> "ApiLibrary":
+    def _unique_apis(self) -> "_LibraryChecks":
         _require_unique([api.name for api in self.apis], "the library repeats an API name")
         return self
 
 
-class ToolResult(Contract):
+@cache
+def api_library_model(limits: ContractLimits = ContractLimits()) -> type[Contract]:  # noqa: B008
+    """Stage 1 for tool use: a library of 2-3 APIs (compact; a full profile allows more), each
+    a snake_case name, a description and typed parameters (compact: about 150 tokens an API)."""
+    over = limits.over_limit
+    parameter = create_model(
+        "ApiParameter",
+        __base__=Contract,
+        name=(Identifier, ...),
+        type=(ParameterType, ...),
+        description=(text(limits.parameter_description, over), ...),
+        required=(bool, ...),
+    )
+    api = create_model(
+        "Api",
+        __base__=_ApiChecks,
+        __doc__=None,
+        name=(Identifier, ...),
+        description=(text(limits.api_description, over), ...),
+        parameters=(items(parameter, limits.parameters, over), ...),
+    )
+    return create_model(
+        "ApiLibrary",
+        __base__=_LibraryChecks,
+        __doc__="Stage 1 for tool use: a small library of APIs reconstructed from code or docs.",
+        apis=(items(api, limits.apis, over), ...),
+    )
+
+
+@cache
+def tool_result_model(limits: ContractLimits = ContractLimits()) -> type[Contract]:  # noqa: B008
     """What a simulated API returned, as the text a tool message carries."""
+    return create_model(
+        "ToolResult",
+        __base__=Contract,
+        __doc__="What a simulated API returned, as the text a tool message carries.",
+        content=(text(limits.tool_result, limits.over_limit), ...),
+    )
 
-    content: str = Field(min_length=2, max_length=400)
+
+def read_library(passage: str, limits: ContractLimits) -> BaseModel:
+    """A tool-use passage back as the library it was written as."""
+    return api_library_model(limits).model_validate_json(passage)
 
 
-def openai_tools(library: ApiLibrary) -> list[dict[str, Any]]:
+def openai_tools(library: BaseModel) -> list[dict[str, Any]]:
     """The library in OpenAI's `tools` format (function name, description, JSON schema)."""
     return [
         {
@@ -94,15 +113,21 @@ def openai_tools(library: ApiLibrary) -> list[dict[str, Any]]:
     ]
 
 
-def _call_model(api: Api) -> type[Contract]:
+def _call_model(api: Any, limits: ContractLimits) -> type[Contract]:
     """`{"name": <api>, "arguments": {...}}` with exactly the API's parameters.
 
     Fields are positional names with the parameter names as aliases, so a parameter may be
     called anything, even `schema` or `model_config`.
     """
+    types: dict[str, Any] = {
+        "string": text(limits.argument, limits.over_limit),  # no empty values
+        "integer": int,
+        "number": float,
+        "boolean": bool,
+    }
     fields: dict[str, Any] = {}
     for index, parameter in enumerate(api.parameters):
-        kind = _PYTHON_TYPES[parameter.type]
+        kind = types[parameter.type]
         fields[f"p{index}"] = (
             (kind, Field(alias=parameter.name))
             if parameter.required
@@ -132,22 +157,30 @@ class ToolDecisionBase(Contract):
 
 
 @cache
-def _decision_model(library_json: str) -> type[Contract]:
-    library = ApiLibrary.model_validate_json(library_json)
-    calls = tuple(_call_model(api) for api in library.apis)
+def _decision_model(library_json: str, limits: ContractLimits) -> type[Contract]:
+    library = api_library_model(limits).model_validate_json(library_json)
+    calls = list[Union[tuple(_call_model(api, limits) for api in library.apis)]]  # noqa: UP007
+    most = limits.tool_calls
+    if limits.over_limit == "reask":
+        listed = Annotated[calls, Field(max_length=most)]
+    else:
+        listed = Annotated[calls, Field(json_schema_extra={"maxItems": most}), guard(most, "calls")]
     return create_model(
         "ToolDecision",
         __base__=ToolDecisionBase,
         __doc__="The assistant's move: call tools, ask for what is missing, or say none fits.",
         action=(Literal["call", "ask_for_missing", "no_suitable_tool"], ...),
-        calls=(list[Union[calls]], Field(max_length=3)),  # noqa: UP007 (a runtime tuple)
-        message=(str, Field(min_length=5, max_length=400)),
+        calls=(listed, ...),
+        message=(text(limits.tool_message, limits.over_limit), ...),
     )
 
 
-def tool_decision_model(library: ApiLibrary) -> type[Contract]:
+def tool_decision_model(
+    library: BaseModel,
+    limits: ContractLimits = ContractLimits(),  # noqa: B008 (frozen)
+) -> type[Contract]:
     """The response model for tasks over `library`, one class per distinct library."""
-    return _decision_model(library.model_dump_json())
+    return _decision_model(library.model_dump_json(), limits)
 
 
 def call_arguments(call: Any) -> str:
