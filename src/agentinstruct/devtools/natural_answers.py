@@ -16,6 +16,8 @@ import json
 import random
 from typing import Any
 
+from agentinstruct.gateway.placeholders import asked_schema
+
 # Characters a strong model writes for a field, (fewest, most), by the field's name.
 NATURAL_CHARS: dict[str, tuple[int, int]] = {
     "passage": (1000, 2500),
@@ -129,17 +131,7 @@ def natural_example(
 
 
 def natural_answer(body: dict[str, Any], schema: dict[str, Any] | None = None) -> str:
-    """The JSON text answering a chat request body at natural length (its `response_format`
-    schema, its first tool's parameters, or `schema`), salted by its messages."""
-    prompt = json.dumps(body.get("messages", []), sort_keys=True)
-    salt = hashlib.sha256(prompt.encode()).hexdigest()
-    tools = body.get("tools")
-    if tools:
-        return json.dumps(natural_example(tools[0]["function"].get("parameters", {}), salt))
-    response_format = body.get("response_format") or {}
-    schema = (
-        response_format.get("json_schema", {}).get("schema")
-        or response_format.get("schema")
-        or schema
-    )
-    return json.dumps(natural_example(schema, salt)) if schema else prose(salt, *OTHER_FIELD)
+    """The JSON text answering a chat request body at natural length (the schema it asks for:
+    `placeholders.asked_schema`), salted by its messages."""
+    asked, salt = asked_schema(body, schema)
+    return json.dumps(natural_example(asked, salt)) if asked else prose(salt, *OTHER_FIELD)

@@ -54,22 +54,27 @@ def schema_example(schema: dict[str, Any], salt: str, defs: dict[str, Any] | Non
     return None
 
 
-def placeholder_answer(body: dict[str, Any], schema: dict[str, Any] | None = None) -> str:
-    """The JSON text answering a chat request body: an example of its `response_format`
-    schema (or of its first tool's parameters, or of `schema` for modes that put the schema in
-    the prompt), salted by its messages."""
+def asked_schema(
+    body: dict[str, Any], schema: dict[str, Any] | None = None
+) -> tuple[dict[str, Any] | None, str]:
+    """What a chat request body asks the answer to be: its first tool's parameters, its
+    `response_format` schema, or `schema` (for modes that put the schema in the prompt); and a
+    salt of its messages, so an answer made up for it depends on them only."""
     prompt = json.dumps(body.get("messages", []), sort_keys=True)
     salt = hashlib.sha256(prompt.encode()).hexdigest()
     tools = body.get("tools")
     if tools:
-        return json.dumps(schema_example(tools[0]["function"].get("parameters", {}), salt))
+        return tools[0]["function"].get("parameters", {}), salt
     response_format = body.get("response_format") or {}
-    schema = (
-        response_format.get("json_schema", {}).get("schema")
-        or response_format.get("schema")
-        or schema
-    )
-    return json.dumps(schema_example(schema, salt)) if schema else f"fake answer {salt[:8]}"
+    asked = response_format.get("json_schema", {}).get("schema") or response_format.get("schema")
+    return asked or schema, salt
+
+
+def placeholder_answer(body: dict[str, Any], schema: dict[str, Any] | None = None) -> str:
+    """The JSON text answering a chat request body: an example of the schema it asks for,
+    salted by its messages."""
+    asked, salt = asked_schema(body, schema)
+    return json.dumps(schema_example(asked, salt)) if asked else f"fake answer {salt[:8]}"
 
 
 def without_placeholders(value: Any) -> Any:
