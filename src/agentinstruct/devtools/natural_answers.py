@@ -12,11 +12,10 @@ answer depends only on the request's messages.
 """
 
 import hashlib
-import json
 import random
 from typing import Any
 
-from agentinstruct.gateway.placeholders import asked_schema
+from agentinstruct.gateway.placeholders import Shortest, placeholder_answer
 
 # Characters a strong model writes for a field, (fewest, most), by the field's name.
 NATURAL_CHARS: dict[str, tuple[int, int]] = {
@@ -83,55 +82,44 @@ def prose(salt: str, fewest: int, most: int) -> str:
     return "\n\n".join(paragraphs)
 
 
-def _count(schema: dict[str, Any]) -> int:
-    fewest = schema.get("minItems", 0)
-    return fewest if fewest >= 2 else max(1, min(schema.get("maxItems", 3), 3))
+class Natural(Shortest):
+    """A strong model's way of writing a schema's values (see the module's docstring)."""
 
+    def choice(self, options: list[Any], salt: str) -> Any:
+        return _rng(salt).choice(options)
 
-def natural_example(
-    schema: dict[str, Any], salt: str, field: str = "", defs: dict[str, Any] | None = None
-) -> Any:
-    """A value for `schema` as a strong model would write it; `field` names the string."""
-    defs = schema.get("$defs", {}) if defs is None else defs
-    if "$ref" in schema:
-        return natural_example(defs[schema["$ref"].rsplit("/", 1)[-1]], salt, field, defs)
-    if "const" in schema:
-        return schema["const"]
-    if "enum" in schema:
-        return _rng(salt).choice(schema["enum"])
-    if "anyOf" in schema:
-        choices = [sub for sub in schema["anyOf"] if sub.get("type") != "null"]
-        return natural_example(_rng(salt).choice(choices), salt, field, defs)
-    kind = schema.get("type")
-    if kind == "object":
-        properties = schema.get("properties", {})
-        within = "argument" if field == "arguments" else None  # an API call's values
-        value = {
-            name: natural_example(sub, f"{salt}.{name}", within or name, defs)
-            for name, sub in properties.items()
-        }
+    def branch(self, branches: list[dict[str, Any]], salt: str) -> dict[str, Any]:
+        return _rng(salt).choice(branches)
+
+    def count(self, schema: dict[str, Any]) -> int:
+        fewest = schema.get("minItems", 0)
+        return fewest if fewest >= 2 else max(1, min(schema.get("maxItems", 3), 3))
+
+    def field(self, parent: str, name: str) -> str:
+        return "argument" if parent == "arguments" else name  # an API call's values
+
+    def text(self, schema: dict[str, Any], salt: str, field: str) -> str:
+        fewest, most = NATURAL_CHARS.get(field, OTHER_FIELD)
+        return prose(salt, max(fewest, schema.get("minLength", 0)), max(most, fewest))
+
+    def integer(self, schema: dict[str, Any], salt: str) -> int:
+        return min(schema.get("minimum", 0) + _rng(salt).randint(1, 5), schema.get("maximum", 99))
+
+    def number(self, schema: dict[str, Any], salt: str) -> float:
+        return float(schema.get("minimum", 0)) + 1.5
+
+    def boolean(self, salt: str) -> bool:
+        return _rng(salt).random() < 0.5
+
+    def finished(self, value: dict[str, Any]) -> dict[str, Any]:
         if "action" in value and "calls" in value:  # a tool decision: calls only to call
             value["calls"] = value["calls"][:1] if value["action"] == "call" else []
         return value
-    if kind == "array":
-        item = schema.get("items", {})
-        return [natural_example(item, f"{salt}[{i}]", field, defs) for i in range(_count(schema))]
-    if kind == "string" and "pattern" in schema:
-        return f"x{hashlib.sha256(salt.encode()).hexdigest()[:8]}"  # fits identifier patterns
-    if kind == "string":
-        fewest, most = NATURAL_CHARS.get(field, OTHER_FIELD)
-        return prose(salt, max(fewest, schema.get("minLength", 0)), max(most, fewest))
-    if kind == "integer":
-        return min(schema.get("minimum", 0) + _rng(salt).randint(1, 5), schema.get("maximum", 99))
-    if kind == "number":
-        return float(schema.get("minimum", 0)) + 1.5
-    if kind == "boolean":
-        return _rng(salt).random() < 0.5
-    return None
 
 
-def natural_answer(body: dict[str, Any], schema: dict[str, Any] | None = None) -> str:
-    """The JSON text answering a chat request body at natural length (the schema it asks for:
-    `placeholders.asked_schema`), salted by its messages."""
-    asked, salt = asked_schema(body, schema)
-    return json.dumps(natural_example(asked, salt)) if asked else prose(salt, *OTHER_FIELD)
+NATURAL = Natural()
+
+
+def natural_answer(body: dict[str, Any]) -> str:
+    """The JSON text answering a chat request body at a strong model's lengths."""
+    return placeholder_answer(body, writer=NATURAL)

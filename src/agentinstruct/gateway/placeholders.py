@@ -1,5 +1,7 @@
 """A deterministic example value for a JSON schema: what the fake teacher answers, and the
-placeholder answer of an estimate run (no call), so both make the same items downstream."""
+placeholder answer of an estimate run (no call), so both make the same items downstream. One
+walk of the schema; a writer decides the values (`Shortest` here, the fake teacher's natural
+lengths in devtools/natural_answers.py)."""
 
 import hashlib
 import json
@@ -16,41 +18,91 @@ def _pick(salt: str, count: int) -> int:
     return int(hashlib.sha256(salt.encode()).hexdigest(), 16) % count
 
 
-def schema_example(schema: dict[str, Any], salt: str, defs: dict[str, Any] | None = None) -> Any:
-    """A value valid for `schema` (the subset Pydantic emits) that depends only on `salt`."""
-    defs = schema.get("$defs", {}) if defs is None else defs
-    if "$ref" in schema:
-        return schema_example(defs[schema["$ref"].rsplit("/", 1)[-1]], salt, defs)
-    if "const" in schema:
-        return schema["const"]
-    if "enum" in schema:
-        return schema["enum"][_pick(salt, len(schema["enum"]))]
-    if "anyOf" in schema:
-        choice = next(sub for sub in schema["anyOf"] if sub.get("type") != "null")
-        return schema_example(choice, salt, defs)
-    kind = schema.get("type")
-    if kind == "object":
-        return {
-            name: schema_example(sub, f"{salt}.{name}", defs)
-            for name, sub in schema.get("properties", {}).items()
-        }
-    if kind == "array":
-        count = max(schema.get("minItems", 1), 1)
-        return [schema_example(schema.get("items", {}), f"{salt}[{i}]", defs) for i in range(count)]
-    if kind == "string" and "pattern" in schema:
-        return f"x{hashlib.sha256(salt.encode()).hexdigest()[:8]}"  # fits identifier patterns
-    if kind == "string":
+class Shortest:
+    """How a placeholder is written: the least each schema asks for (its `minLength`, its
+    `minItems`, its first choice of an `anyOf`), deterministically from the salt. A subclass
+    writes otherwise (the fake teacher's natural lengths, devtools/natural_answers.py)."""
+
+    def choice(self, options: list[Any], salt: str) -> Any:
+        return options[_pick(salt, len(options))]
+
+    def branch(self, branches: list[dict[str, Any]], salt: str) -> dict[str, Any]:
+        """The `anyOf` branch written (null branches left out)."""
+        return branches[0]
+
+    def count(self, schema: dict[str, Any]) -> int:
+        return max(schema.get("minItems", 1), 1)
+
+    def field(self, parent: str, name: str) -> str:
+        """What a property is called when its strings are written."""
+        return name
+
+    def text(self, schema: dict[str, Any], salt: str, field: str) -> str:
         # words ending in a full stop: prose a curation check reads as a complete sentence
         word = f"fake {hashlib.sha256(salt.encode()).hexdigest()[:8]} "
         text = (word * (schema.get("minLength", 1) // len(word) + 2)).strip() + "."
         limit = schema.get("maxLength", len(text))
         return text if len(text) <= limit else text[: limit - 1].strip() + "." if limit > 1 else "x"
-    if kind == "integer":
+
+    def integer(self, schema: dict[str, Any], salt: str) -> int:
         return schema.get("minimum", 0)
-    if kind == "number":
+
+    def number(self, schema: dict[str, Any], salt: str) -> float:
         return float(schema.get("minimum", 0))
-    if kind == "boolean":
+
+    def boolean(self, salt: str) -> bool:
         return True
+
+    def finished(self, value: dict[str, Any]) -> dict[str, Any]:
+        """An object once its properties are written."""
+        return value
+
+
+def schema_example(
+    schema: dict[str, Any],
+    salt: str,
+    defs: dict[str, Any] | None = None,
+    writer: Shortest = Shortest(),  # noqa: B008 (stateless)
+    field: str = "",
+) -> Any:
+    """A value valid for `schema` (the subset Pydantic emits) that depends only on `salt`,
+    written by `writer`; `field` names the property a string is for."""
+    defs = schema.get("$defs", {}) if defs is None else defs
+
+    def example(sub: dict[str, Any], sub_salt: str, sub_field: str) -> Any:
+        return schema_example(sub, sub_salt, defs, writer, sub_field)
+
+    if "$ref" in schema:
+        return example(defs[schema["$ref"].rsplit("/", 1)[-1]], salt, field)
+    if "const" in schema:
+        return schema["const"]
+    if "enum" in schema:
+        return writer.choice(schema["enum"], salt)
+    if "anyOf" in schema:
+        branches = [sub for sub in schema["anyOf"] if sub.get("type") != "null"]
+        return example(writer.branch(branches, salt), salt, field)
+    kind = schema.get("type")
+    if kind == "object":
+        properties = schema.get("properties", {}).items()
+        return writer.finished(
+            {
+                name: example(sub, f"{salt}.{name}", writer.field(field, name))
+                for name, sub in properties
+            }
+        )
+    if kind == "array":
+        item = schema.get("items", {})
+        return [example(item, f"{salt}[{i}]", field) for i in range(writer.count(schema))]
+    if kind == "string" and "pattern" in schema:
+        return f"x{hashlib.sha256(salt.encode()).hexdigest()[:8]}"  # fits identifier patterns
+    if kind == "string":
+        return writer.text(schema, salt, field)
+    if kind == "integer":
+        return writer.integer(schema, salt)
+    if kind == "number":
+        return writer.number(schema, salt)
+    if kind == "boolean":
+        return writer.boolean(salt)
     return None
 
 
@@ -70,11 +122,17 @@ def asked_schema(
     return asked or schema, salt
 
 
-def placeholder_answer(body: dict[str, Any], schema: dict[str, Any] | None = None) -> str:
+def placeholder_answer(
+    body: dict[str, Any],
+    schema: dict[str, Any] | None = None,
+    writer: Shortest = Shortest(),  # noqa: B008 (stateless)
+) -> str:
     """The JSON text answering a chat request body: an example of the schema it asks for,
-    salted by its messages."""
+    salted by its messages, written by `writer`."""
     asked, salt = asked_schema(body, schema)
-    return json.dumps(schema_example(asked, salt)) if asked else f"fake answer {salt[:8]}"
+    if not asked:
+        return f"fake answer {salt[:8]}"
+    return json.dumps(schema_example(asked, salt, writer=writer))
 
 
 def without_placeholders(value: Any) -> Any:

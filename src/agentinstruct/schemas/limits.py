@@ -7,7 +7,8 @@ Two ways to hold a limit, because two kinds of model meet them:
 - `fail`: the limit is a guard against runaway output, far above what a strong model writes. A
   response over it becomes a failure record with the reason (`over_limit`), never a paid
   re-ask: asking again for shorter text costs a whole second answer and rarely helps.
-Lower bounds are constraints in both (an empty or one-word passage is malformed output).
+Lower bounds of strings are constraints in both (an empty or one-word passage is malformed
+output); as guards, a list may have fewer items than it asks for (but one).
 """
 
 from typing import Literal

@@ -75,15 +75,15 @@ def text(bounds: Bounds, over_limit: str) -> Any:
 def items(kind: Any, bounds: Bounds, over_limit: str) -> Any:
     """A list type of `bounds` items, its upper bound held as `text` holds one. As a guard
     (`fail`), the fewest items are what the schema asks for, and fewer (but one) are accepted:
-    a strong model that writes two suggestions of three asked makes two items, not a re-ask."""
+    a strong model that writes two suggestions of three asked makes two items, not a re-ask.
+    No fewest (0): the schema says none."""
     fewest, most = bounds
     if over_limit == "reask":
-        return Annotated[list[kind], Field(min_length=fewest, max_length=most)]
-    return Annotated[
-        list[kind],
-        Field(min_length=min(fewest, 1), json_schema_extra={"minItems": fewest, "maxItems": most}),
-        guard(most, "items"),
-    ]
+        at_least = {"min_length": fewest} if fewest else {}
+        return Annotated[list[kind], Field(**at_least, max_length=most)]
+    at_least, asked = ({"min_length": 1}, {"minItems": fewest}) if fewest else ({}, {})
+    extra = {**asked, "maxItems": most}
+    return Annotated[list[kind], Field(**at_least, json_schema_extra=extra), guard(most, "items")]
 
 
 def _model(name: str, doc: str, base: type[BaseModel] = Contract, **fields: Any) -> type:

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model, model_validator
 
 from agentinstruct.schemas.limits import ContractLimits
-from agentinstruct.schemas.llm_outputs import Contract, guard, items, text
+from agentinstruct.schemas.llm_outputs import Contract, items, text
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
 ParameterType = Literal["string", "integer", "number", "boolean"]
@@ -159,18 +159,13 @@ class ToolDecisionBase(Contract):
 @cache
 def _decision_model(library_json: str, limits: ContractLimits) -> type[Contract]:
     library = api_library_model(limits).model_validate_json(library_json)
-    calls = list[Union[tuple(_call_model(api, limits) for api in library.apis)]]  # noqa: UP007
-    most = limits.tool_calls
-    if limits.over_limit == "reask":
-        listed = Annotated[calls, Field(max_length=most)]
-    else:
-        listed = Annotated[calls, Field(json_schema_extra={"maxItems": most}), guard(most, "calls")]
+    call = Union[tuple(_call_model(api, limits) for api in library.apis)]  # noqa: UP007
     return create_model(
         "ToolDecision",
         __base__=ToolDecisionBase,
         __doc__="The assistant's move: call tools, ask for what is missing, or say none fits.",
         action=(Literal["call", "ask_for_missing", "no_suitable_tool"], ...),
-        calls=(listed, ...),
+        calls=(items(call, (0, limits.tool_calls), limits.over_limit), ...),
         message=(text(limits.tool_message, limits.over_limit), ...),
     )
 
