@@ -6,9 +6,14 @@ words. Measures, per size: near-duplicate detection (MinHash LSH over user turns
 pairs), benchmark decontamination (13-gram index build + lookup), and every cheap check together
 (`check_pairs` + `select_pairs`, judge off), as seconds and pairs/s. With `--compare-datasketch`
 (and datasketch installed), also MinHash + LSH by datasketch against rensa on the same texts.
+With `--standalone`, the `curation` pipeline's checks on reading-comprehension chat data made
+elsewhere (a passage of ~200 words and a question in each user turn, 10 questions a passage, 1%
+exact copies): finding the shared context alone, every check and the selection, and how many
+distinct questions would be rejected as duplicates without the shared context taken out.
 Prints a table and writes JSON.
 
     .venv/bin/python benchmarks/curation_benchmark.py --sizes 10000 100000
+    .venv/bin/python benchmarks/curation_benchmark.py --sizes --standalone 5000 10000 20000
 """
 
 import argparse
@@ -24,7 +29,9 @@ import yaml
 
 from agentinstruct.curation.checks import check_pairs
 from agentinstruct.curation.contamination import BenchmarkIndex
+from agentinstruct.curation.context import CONTEXT_ID, TASK_WITHOUT_CONTEXT, find_shared_context
 from agentinstruct.curation.duplicates import duplicate_of
+from agentinstruct.curation.nodes import check_external_pairs
 from agentinstruct.curation.rules import CurationRules
 from agentinstruct.curation.selection import select_pairs
 from agentinstruct.curation.text import shingles, words
@@ -123,6 +130,57 @@ def measure(size: int, eval_items: int, rules: CurationRules) -> dict:
     }
 
 
+QUESTIONS_PER_PASSAGE = 10
+
+
+def reading_comprehension(rows: int, seed: int = 0) -> tuple[pd.DataFrame, int]:
+    """Orca-format chats whose user turn is a passage (13 sentences of 15 words) and a question
+    of 12 words, 10 questions a passage, then exact copies of 1% of the rows; the copies."""
+    corpus = Corpus(seed)
+    distinct = rows - rows // 100
+    passages = [
+        " ".join(corpus.texts(13, 15)) for _ in range(-(-distinct // QUESTIONS_PER_PASSAGE))
+    ]
+    questions = [text[:-1] + "?" for text in corpus.texts(distinct, 12)]
+    answers = corpus.texts(distinct, 25)
+    messages = [
+        json.dumps(
+            [
+                {"role": "system", "content": "You are helpful."},
+                {"role": "user", "content": f"{passages[i // QUESTIONS_PER_PASSAGE]}\n\n{q}"},
+                {"role": "assistant", "content": answer},
+            ]
+        )
+        for i, (q, answer) in enumerate(zip(questions, answers, strict=True))
+    ]
+    copies = random.Random(seed).sample(messages, rows - distinct)
+    return pd.DataFrame({"messages": messages + copies}), len(copies)
+
+
+def measure_standalone(rows: int, rules: CurationRules) -> dict:
+    table, copies = reading_comprehension(rows)
+    users = [json.loads(m)[1]["content"] for m in table["messages"]]
+    context_s, (ids, _) = timed(find_shared_context, users)
+    checks_s, checked = timed(check_external_pairs, {"rc.jsonl": table}, {}, rules, PARAMS)
+    select_s, (kept, rejected) = timed(select_pairs, checked, PARAMS)
+    without = checked.drop(columns=[CONTEXT_ID, TASK_WITHOUT_CONTEXT])
+    _, (kept_without, _) = timed(select_pairs, without, PARAMS)
+    distinct = len(table) - copies
+    return {
+        "rows": rows,
+        "passages": len(set(ids)),
+        "shared_context_s": round(context_s, 2),
+        "checks_s": round(checks_s, 2),
+        "select_s": round(select_s, 2),
+        "rows_per_s": round(rows / (checks_s + select_s)),
+        "copies": copies,
+        "rejected": len(rejected),
+        "distinct_rejected": distinct - len(kept),
+        "distinct_rejected_without_context": distinct - len(kept_without),
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+
+
 def compare_libraries(size: int) -> list[dict]:
     """MinHash signatures + LSH index and queries, rensa vs datasketch, on the same shingles."""
     from datasketch import MinHash, MinHashLSH  # optional: not a project dependency
@@ -153,7 +211,8 @@ def compare_libraries(size: int) -> list[dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
+    parser.add_argument("--standalone", type=int, nargs="*", default=[], metavar="ROWS")
     parser.add_argument("--eval-items", type=int, default=10_000)
     parser.add_argument("--compare-datasketch", type=int, default=0, metavar="TEXTS")
     parser.add_argument(
@@ -165,19 +224,34 @@ def main() -> None:
     )
     rows = [measure(size, args.eval_items, rules) for size in args.sizes]
     header = ["pairs", "dedup s", "decont s", "both s", "pairs/s", "all checks s", "pairs/s"]
-    print(f"\neval set: {args.eval_items} items; 5% planted near-duplicates, 1% leaked items\n")
-    print(" ".join(f"{name:>12}" for name in header))
+    if rows:
+        print(f"\neval set: {args.eval_items} items; 5% planted near-duplicates, 1% leaked items\n")
+        print(" ".join(f"{name:>12}" for name in header))
     for row in rows:
         print(
             f"{row['pairs']:>12} {row['dedup_s']:>12.2f} {row['decontamination_s']:>12.2f} "
             f"{row['dedup_and_decontamination_s']:>12.2f} {row['pairs_per_s']:>12} "
             f"{row['all_cheap_checks_s']:>12.2f} {row['all_cheap_checks_pairs_per_s']:>12}"
         )
+    standalone = [measure_standalone(size, rules) for size in args.standalone]
+    if standalone:
+        print("\nreading comprehension made elsewhere: 10 questions a passage, 1% exact copies\n")
+        header = ["rows", "passages", "context s", "checks s", "select s", "rows/s"]
+        print(" ".join(f"{name:>10}" for name in [*header, "copies", "rejected"]), end="")
+        print("   distinct rejected (without context)")
+        for row in standalone:
+            print(
+                f"{row['rows']:>10} {row['passages']:>10} {row['shared_context_s']:>10.2f} "
+                f"{row['checks_s']:>10.2f} {row['select_s']:>10.2f} {row['rows_per_s']:>10} "
+                f"{row['copies']:>10} {row['rejected']:>10}   {row['distinct_rejected']} "
+                f"({row['distinct_rejected_without_context']})"
+            )
     libraries = compare_libraries(args.compare_datasketch) if args.compare_datasketch else []
     for row in libraries:
         print(f"MinHash + LSH, {row['texts']} texts, {row['library']}: {row['seconds']} s")
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({"rows": rows, "libraries": libraries}, indent=2))
+    results = {"rows": rows, "standalone": standalone, "libraries": libraries}
+    args.json.write_text(json.dumps(results, indent=2))
     print(f"\nwritten: {args.json}")
 
 

@@ -99,7 +99,9 @@ def peak_rss(book_mb: float, scratch: Path) -> dict:
         text=True,
         check=True,
     )
-    chunks = pd.read_parquet(project / "data" / "02_intermediate" / SKILL / "chunks.parquet")
+    # a run of chosen nodes is one `whole` session (flow/partitions.py)
+    whole = project / "data" / "02_intermediate" / SKILL / "partitions" / "whole"
+    chunks = pd.read_parquet(whole / "chunks.parquet")
     return {
         "book_MB": book_mb,
         "chunks": len(chunks),

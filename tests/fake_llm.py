@@ -18,7 +18,10 @@ from agentinstruct.devtools.fake_openai import completion
 PROVIDER = "fake"
 MODEL = f"{PROVIDER}/teacher"
 NATURAL_MODEL = f"{PROVIDER}/natural"
-FAIL_MARKER = "FAIL-THIS-CALL"
+FAIL_MARKER = "FAIL-THIS-CALL"  # malformed JSON: a failure a re-run asks again
+SCHEMA_FAIL_MARKER = "BREAK-THE-SCHEMA"  # well-formed JSON outside the schema: a lasting one
+REFUSE_MARKER = "REFUSE-THIS-CALL"  # no content, OpenAI's `refusal` field instead
+REFUSAL = "I'm sorry, I can't help with that request."
 
 
 class FakeTeacher(CustomLLM):
@@ -46,10 +49,16 @@ class FakeTeacher(CustomLLM):
             "response_format": optional_params["response_format"],
             "max_tokens": optional_params.get("max_tokens"),
         }
-        fault = "malformed" if FAIL_MARKER in json.dumps(messages) else None
+        asked = json.dumps(messages)
+        fault = "malformed" if FAIL_MARKER in asked else None
         answer = completion(body, fault, natural=model.endswith("natural"))
         choice = answer["choices"][0]
         model_response.choices[0].message.content = choice["message"]["content"]
+        if SCHEMA_FAIL_MARKER in asked:
+            model_response.choices[0].message.content = "{}"
+        if REFUSE_MARKER in asked:
+            model_response.choices[0].message.content = None
+            model_response.choices[0].message.refusal = REFUSAL
         model_response.choices[0].finish_reason = choice["finish_reason"]
         model_response.model = model
         model_response.usage = Usage(**answer["usage"])

@@ -10,8 +10,9 @@ import click
 import pytest
 
 from agentinstruct.cli import _partitioned, _skills, cli
-from agentinstruct.devtools.fake_openai import FakeOpenAIServer
+from agentinstruct.devtools.fake_openai import FakeOpenAIServer, Faults
 from agentinstruct.devtools.scratch_project import point_at_server, scratch_project
+from agentinstruct.run_lock import run_lock
 from agentinstruct.skill_folders import skill_names
 from tests.conftest import PROJECT_ROOT, SAMPLE_CORPUS
 from tests.kedro_runs import SKILL, latest_report
@@ -73,5 +74,49 @@ def test_kedro_run_partitions_the_corpus_and_skips_it_when_complete(tmp_path) ->
         assert "1 partitions, 0 to run (1 complete, skipped)" in again.stdout + again.stderr
         assert sum(server.served.values()) == served
         assert latest_report(project)["stages"] == report["stages"]
+    finally:
+        server.stop()
+
+
+def _scratch(tmp_path, server, **teacher) -> Path:
+    project = scratch_project(PROJECT_ROOT, tmp_path / "project")
+    shutil.copytree(SAMPLE_CORPUS, project / "data" / "01_raw" / SKILL)
+    point_at_server(project, server.base_url, size_profile="compact", **teacher)
+    return project
+
+
+def test_a_second_run_of_a_project_fails_at_once_while_one_is_going(tmp_path) -> None:
+    server = FakeOpenAIServer(latency_s=0.0).start()
+    try:
+        project = _scratch(tmp_path, server)
+        with run_lock(project / "data"):  # a run of this project is going
+            second = subprocess.run(
+                [KEDRO, "run", f"--pipeline={SKILL}"], cwd=project, capture_output=True, text=True
+            )
+        assert second.returncode != 0
+        assert "is running on this project" in second.stderr
+        assert f"PID {os.getpid()}" in second.stderr and "--wait-for-lock" in second.stderr
+        assert sum(server.served.values()) == 0  # it paid for nothing
+    finally:
+        server.stop()
+
+
+def test_a_bad_key_stops_the_run_with_one_line_that_says_what_to_fix(tmp_path) -> None:
+    server = FakeOpenAIServer(latency_s=0.02, faults=Faults(unauthorized=1.0)).start()
+    try:
+        project = _scratch(tmp_path, server, concurrency=4)
+        env = {**os.environ, "COLUMNS": "250"}
+        run = subprocess.run(
+            [KEDRO, "run", f"--pipeline={SKILL}"],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert run.returncode == 1
+        last = run.stderr.strip().splitlines()[-1]
+        assert last.startswith("Error: openai/fake-teacher: the endpoint refused the API key")
+        assert "Traceback" not in run.stdout + run.stderr
+        assert sum(server.served.values()) <= 4  # at most `concurrency` requests
     finally:
         server.stop()

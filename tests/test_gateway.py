@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 
 from agentinstruct.gateway import Credentials, GatewayConfig, LLMGateway, LLMRequest
 from agentinstruct.gateway.cache import ResponseCache
-from tests.fake_llm import FAIL_MARKER, MODEL
+from tests.fake_llm import FAIL_MARKER, MODEL, REFUSAL, REFUSE_MARKER, SCHEMA_FAIL_MARKER
 
 
 class Verdict(BaseModel):
@@ -109,8 +109,9 @@ def test_invalid_output_becomes_a_failure_record(tmp_path, fake_teacher) -> None
 
 
 def test_schema_failures_are_cached_unless_told_otherwise(tmp_path, fake_teacher) -> None:
-    request = LLMRequest("bad", [{"role": "user", "content": FAIL_MARKER}], Verdict)
+    request = LLMRequest("bad", [{"role": "user", "content": SCHEMA_FAIL_MARKER}], Verdict)
     first = _gateway(tmp_path, max_retries=0).generate("judge", [request])[0]
+    assert first.record.reason == "schema"
     calls_before = fake_teacher.calls
 
     again = _gateway(tmp_path, max_retries=0).generate("judge", [request])[0]
@@ -120,6 +121,20 @@ def test_schema_failures_are_cached_unless_told_otherwise(tmp_path, fake_teacher
 
     _gateway(tmp_path, max_retries=0, cache_failures=False).generate("judge", [request])
     assert fake_teacher.calls == calls_before + 1
+
+
+def test_invalid_json_and_refusals_are_asked_again_by_the_next_run(tmp_path, fake_teacher) -> None:
+    """A passing glitch (a proxy's torn answer, a refusal) is not cached for good."""
+    torn = LLMRequest("torn", [{"role": "user", "content": FAIL_MARKER}], Verdict)
+    refused = LLMRequest("refused", [{"role": "user", "content": REFUSE_MARKER}], Verdict)
+    first = _gateway(tmp_path, max_retries=0).generate("judge", [torn, refused])
+    assert [r.record.reason for r in first] == ["invalid_json", "refusal"]
+    assert first[1].record.error == REFUSAL  # the model's words, not an empty input_value
+    calls_before = fake_teacher.calls
+
+    again = _gateway(tmp_path, max_retries=0).generate("judge", [torn, refused])
+    assert fake_teacher.calls == calls_before + 2
+    assert not any(r.record.cached for r in again)
 
 
 def test_secrets_reach_the_call_but_not_the_cache(tmp_path, fake_teacher) -> None:

@@ -11,6 +11,8 @@ import pytest
 
 from agentinstruct.devtools.fake_openai import FakeOpenAIServer, Faults
 from agentinstruct.devtools.gateway_worker import gateway, requests, worker_command
+from agentinstruct.gateway.errors import FatalEndpointError
+from agentinstruct.run_lock import RUN_STARTED_ENV
 from tests.conftest import PROJECT_ROOT
 
 
@@ -185,3 +187,37 @@ def test_stages_and_sessions_reuse_one_pool_of_connections(tmp_path, server) -> 
             counts.append(open_to_server())
     assert endpoint.served["ok"] == 240
     assert 0 < max(counts) <= 8, counts
+
+
+def test_a_401_stops_the_run_after_at_most_concurrency_requests(tmp_path, server) -> None:
+    endpoint = server(latency_s=0.05, faults=Faults(unauthorized=1.0))
+    llm = gateway(endpoint.base_url, str(tmp_path / "c.sqlite"), concurrency=16)
+    with pytest.raises(FatalEndpointError, match="refused the API key") as raised:
+        llm.generate("fatal", requests(300))
+    assert sum(endpoint.served.values()) <= 16
+    assert "\n" not in str(raised.value)  # one line, with the fix
+
+
+def test_a_key_echoed_by_the_endpoint_is_written_nowhere(tmp_path, server) -> None:
+    endpoint = server(latency_s=0.0, faults=Faults(echo_key=1.0))
+    key = "sk-proj-T3stKey0fARealLength42xyz"
+    llm = gateway(endpoint.base_url, str(tmp_path / "c.sqlite"), api_key=key, max_retries=0)
+    results = llm.generate("echo", requests(3))
+    assert {r.record.reason for r in results} == {"bad_request"}
+    assert all("[REDACTED]" in r.record.error for r in results)
+    written = b"".join(path.read_bytes() for path in tmp_path.glob("c.sqlite*"))
+    assert key.encode() not in written and b"T3stKey" not in written
+    assert not any("T3stKey" in repr(r.record) for r in results)
+
+
+def test_a_run_deadline_fails_what_is_left_for_a_re_run(tmp_path, server, monkeypatch) -> None:
+    endpoint = server(latency_s=0.0)
+    monkeypatch.setenv(RUN_STARTED_ENV, str(time.time() - 100))  # the run began 100 s ago
+    late = gateway(endpoint.base_url, str(tmp_path / "c.sqlite"), run_timeout_s=50)
+    results = late.generate("late", requests(5))
+    assert {r.record.reason for r in results} == {"deadline"}
+    assert sum(endpoint.served.values()) == 0
+
+    monkeypatch.setenv(RUN_STARTED_ENV, str(time.time()))  # the next run asks them again
+    again = gateway(endpoint.base_url, str(tmp_path / "c.sqlite"), run_timeout_s=50)
+    assert all(r.output is not None for r in again.generate("late", requests(5)))

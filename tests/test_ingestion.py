@@ -6,6 +6,7 @@ import pytest
 from agentinstruct.flow.chunking import chunk_documents, split_text
 from agentinstruct.flow.ingestion import ingest_documents
 from agentinstruct.params import FlowParams
+from agentinstruct.schemas.frames import DocumentSchema, QuarantineSchema
 
 GOOD = "Bees dance to tell their sisters where the flowers are. " * 3
 FRENCH = "Le naïf garçon mange une crêpe à la crème, très bon. " * 3
@@ -147,3 +148,10 @@ def test_chunk_ids_are_stable_and_unique() -> None:
     assert chunks["chunk_id"].is_unique
     assert chunks["chunk_id"].tolist() == again["chunk_id"].tolist()
     assert chunks["chunk_index"].tolist() == list(range(len(chunks)))
+
+
+def test_no_raw_files_make_empty_frames_of_both_schemas(params: FlowParams) -> None:
+    documents, quarantined = ingest_documents({}, params)
+    assert documents.empty and quarantined.empty
+    assert list(DocumentSchema.validate(documents).columns) == list(documents.columns)
+    assert list(QuarantineSchema.validate(quarantined).columns) == list(quarantined.columns)

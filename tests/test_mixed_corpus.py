@@ -1,5 +1,6 @@
 """A run over a folder of every format with `target_pairs`, on the fake teacher."""
 
+import json
 from collections import Counter
 
 import yaml
@@ -7,9 +8,13 @@ import yaml
 from agentinstruct.devtools.made_files import TABLE_COLUMNS, mixed_corpus
 from agentinstruct.schemas.frames import PairSchema
 from tests.fake_llm import MODEL
-from tests.kedro_runs import SKILL, latest_pairs, latest_report, run_pipeline
+from tests.kedro_runs import SKILL, latest_pairs, latest_report, run_pipeline, versions
 
 TARGET = 40
+
+
+def _not_json(constant: str) -> None:
+    raise AssertionError(f"{constant} is not JSON")
 
 
 def _set_params(project, **changes: dict) -> None:
@@ -57,3 +62,6 @@ def test_mixed_folder_with_a_target_makes_about_that_many_pairs(project, fake_te
         assert fates[sidecar]["reason"].startswith("metadata of a saved dataset")
     used_formats = set(pairs["source_format"])
     assert len(made) == 10 and len(used_formats) >= 3
+    assert fates["mixed/notes.pdf"]["encoding"] is None  # null, not NaN: strict JSON
+    strict = versions(project, f"data/08_reporting/{SKILL}/run_report.json")[-1].read_text()
+    json.loads(strict, parse_constant=_not_json)

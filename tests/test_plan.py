@@ -1,15 +1,24 @@
 """The run plan: what a run will make, decided before the first LLM call."""
 
+import re
+import time
 from collections import Counter
 
 import pandas as pd
 import pytest
 
 from agentinstruct.datasets import SkillDataset
-from agentinstruct.flow.plan import pairs_per_seed_instruction, plan_run
+from agentinstruct.flow.plan import (
+    PlanTooLarge,
+    pairs_per_seed_instruction,
+    plan_run,
+    planned_requests,
+)
 from agentinstruct.params import FlowParams
 from agentinstruct.skill import Skill
 from tests.conftest import PROJECT_ROOT
+from tests.fake_llm import MODEL
+from tests.kedro_runs import SKILL, latest_report, run_pipeline
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +111,32 @@ def test_type_weights_set_the_shares(skill) -> None:
     )
     counts = Counter(plan_run(_chunks(20, 10), skill, params)["question_type"])
     assert counts == {"literal_comprehension": 40, "critical_comprehension": 20}
+
+
+def test_a_huge_one_line_file_stops_before_any_call_saying_how_to_go_on(
+    project, fake_teacher
+) -> None:
+    """50 MB of text without a line break (or a sentence end) is planned in seconds, and its
+    plan, far past `max_requests_without_confirmation`, stops the run before the first call."""
+    raw = project / "data" / "01_raw" / SKILL
+    raw.joinpath("dump.txt").write_text(("lorem ipsum dolor sit amet " * 1_900_000)[:50_000_000])
+    started = time.perf_counter()
+    with pytest.raises(PlanTooLarge) as stopped:
+        run_pipeline(project, teacher_model=MODEL)
+    assert fake_teacher.calls == 0
+    message = str(stopped.value)
+    assert "dump.txt" in message and "No call was made" in message
+    assert f"--params={SKILL}.plan.max_requests_without_confirmation=" in message
+    projected = int(re.search(r"makes about ([\d,]+) LLM requests", message)[1].replace(",", ""))
+    assert projected > 50_000
+    assert time.perf_counter() - started < 120
+
+
+def test_planned_requests_are_close_to_what_a_run_makes(project, fake_teacher) -> None:
+    run_pipeline(project, teacher_model=MODEL)
+    plan = pd.concat(
+        pd.read_parquet(path)
+        for path in project.glob(f"data/02_intermediate/{SKILL}/partitions/*/run_plan.parquet")
+    )
+    made = latest_report(project)["llm"]["total"]["requests"]
+    assert 0.75 * made <= planned_requests(plan) <= 1.35 * made

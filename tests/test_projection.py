@@ -149,6 +149,26 @@ def test_projection_prices_each_stage_with_its_model() -> None:
     assert "total" in projection_table(projection)
 
 
+def test_the_table_keeps_its_columns_apart_at_any_size() -> None:
+    """793,048 requests and billions of tokens still leave a space between columns."""
+    huge = {"low": 3_000_000_000, "high": 9_000_000_000}
+    stage = {
+        "requests": 793_048,
+        "from_cache": 0,
+        "to_pay": 793_048,
+        "prompt_tokens": huge,
+        "completion_tokens": huge,
+        "usd_online": {"low": 12345.6789, "high": 99999.1234},
+        "usd_batch": {"low": 6172.83, "high": 49999.56},
+    }
+    table = projection_table({"stages": {"answers": stage}, "total": stage}).splitlines()
+    header, row = table[0], table[1]
+    assert len({len(line) for line in table}) == 1  # every row as wide: the columns line up
+    for title in ("requests", "cached", "to pay", "prompt tokens", "USD batch"):
+        end = header.index(title) + len(title)
+        assert row[end - 1] != " " and (end == len(row) or row[end] == " ")
+
+
 def _log(stage: str, cached: int, to_pay: int) -> pd.DataFrame:
     rows = cached + to_pay
     return pd.DataFrame(

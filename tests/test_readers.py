@@ -1,12 +1,17 @@
 """Readers by file type, on real files the tests make: the text that reaches the chunks, what is
 dropped (navigation, running headers and footers), what is quarantined and why."""
 
+import re
+from pathlib import Path
+
 import pytest
+from lxml.html import document_fromstring
 
 from agentinstruct.devtools import made_files
 from agentinstruct.flow.chunking import chunk_documents
 from agentinstruct.flow.ingestion import ingest_documents
 from agentinstruct.params import FlowParams, IngestionParams
+from agentinstruct.readers.html import content_blocks
 
 BODY, HTML = made_files.BODY, made_files.HTML
 
@@ -84,3 +89,79 @@ def test_a_skill_adds_file_types_and_the_chunks_get_the_text() -> None:
     assert chunks["text"].str.contains("How honeybees dance").any()
     with pytest.raises(ValueError, match="unknown readers"):
         IngestionParams(readers={".odt": "odt"})
+
+
+HTML_PAGES = Path(__file__).parent / "data" / "html"
+# Page furniture of the two real-world pages: none of it may reach the text.
+FURNITURE = {
+    "howto_replication.html": [
+        "We use cookies", "Accept all cookies", "Engineering blog", "Search the handbook",
+        "Backups with pgBackRest", "Major version upgrades", "Home", "Get the Ops Handbook",
+        "Unsubscribe at any time", "Was this page helpful", "Edit this page", "Privacy notice",
+        "maintained by the platform team",
+    ],
+    "policy_travel.html": [
+        "Skip to main content", "Manage cookie settings", "I agree", "Company news",
+        "Canteen menu", "Signed in as", "Purchasing and approvals", "Petty cash",
+        "Portal / Policies", "Download as PDF", "Version history", "Legal notice",
+        "Printed copies of this policy are uncontrolled",
+    ],
+}  # fmt: skip
+PROSE = "//main//*[self::p or self::li or self::dd][not(ancestor::aside or ancestor::nav)]"
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"[^\W_]+", text.lower()))
+
+
+def _prose_kept(page: bytes, text: str) -> float:
+    """The share of the page's prose (its paragraphs, list items and definitions, by characters)
+    found whole in `text`, Markdown marks aside."""
+    paragraphs = [element.text_content() for element in document_fromstring(page).xpath(PROSE)]
+    found = _words(text)
+    kept = sum(len(paragraph) for paragraph in paragraphs if _words(paragraph) in found)
+    return kept / sum(len(paragraph) for paragraph in paragraphs)
+
+
+@pytest.mark.parametrize("name", sorted(FURNITURE))
+def test_technical_pages_keep_their_prose_and_leave_the_furniture_out(name: str) -> None:
+    """The how-to's introduction sits in the article's header and its steps in two bodies split
+    by a newsletter box: trafilatura took the first body only (49% of the prose)."""
+    page = (HTML_PAGES / name).read_bytes()
+    documents, reasons = _ingest({name: page})
+    assert not reasons
+    text = documents.loc[name, "text"]
+    assert _prose_kept(page, text) >= 0.9
+    assert [junk for junk in FURNITURE[name] if junk in text] == []
+
+
+def test_without_the_fallback_trafilatura_drops_the_how_to_s_introduction() -> None:
+    page = (HTML_PAGES / "howto_replication.html").read_bytes()
+    documents, _ = _ingest({"howto.html": page}, html_fallback_below=0)
+    text = documents.loc["howto.html", "text"]
+    assert _prose_kept(page, text) < 0.6 and "Streaming replication keeps" not in text
+
+
+@pytest.mark.parametrize("name", sorted(FURNITURE))
+def test_the_fallback_reads_the_content_as_markdown_without_the_furniture(name: str) -> None:
+    page = (HTML_PAGES / name).read_bytes()
+    text = "\n\n".join(content_blocks(document_fromstring(page)))
+    assert _prose_kept(page, text) >= 0.95
+    assert [junk for junk in FURNITURE[name] if junk in text] == []
+    assert text.startswith("# ") and "\n\n## " in text
+    if name.startswith("howto"):
+        assert "```\nprimary$ sudo -u postgres psql\npostgres=# CREATE ROLE" in text
+
+
+def test_deeply_nested_html_is_read_or_quarantined_saying_why() -> None:
+    """lxml's parser stops at 256 levels and drops the rest of the page; read with huge_tree it
+    goes to 2,048, past which the reason says so (it was "no main text")."""
+
+    def nested(depth: int) -> bytes:
+        return (
+            f"<html><body>{'<div>' * depth}<p>{BODY}</p>{'</div>' * depth}</body></html>".encode()
+        )
+
+    documents, reasons = _ingest({"deep.html": nested(300), "deeper.html": nested(3000)})
+    assert documents.loc["deep.html", "text"] == BODY
+    assert reasons["deeper.html"].startswith("too deeply nested: more than 2048 levels")

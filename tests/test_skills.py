@@ -10,6 +10,7 @@ from agentinstruct.datasets import SkillDataset
 from agentinstruct.pipeline_registry import ALL_SKILLS, register_pipelines
 from agentinstruct.schemas.frames import PairSchema
 from agentinstruct.skill_folders import skill_names
+from agentinstruct.template_check import template_problems
 from tests.conftest import PROJECT_ROOT
 from tests.fake_llm import MODEL
 from tests.kedro_runs import PROVENANCE, latest_pairs, latest_report, run_pipeline
@@ -134,3 +135,9 @@ def test_a_new_skill_needs_only_config_prompts_and_seeds(project, fake_teacher):
     assert set(pairs["question_type"]) == {"colour", "size"}
     assert pairs["messages"].str.contains("Quiz time!").all()  # the skill's own template
     assert (project / "data/02_intermediate/toy/partitions/whole/documents.parquet").exists()
+
+
+@pytest.mark.parametrize("skill", SKILLS)
+def test_each_skill_templates_render_on_what_their_stages_pass(skill):
+    # both prompt styles, every agent, question type, goal and answer format (template_check.py)
+    assert template_problems(_load_skill(skill)) == []

@@ -7,7 +7,12 @@ or a runner, sets `partition` itself, or runs a pipeline that is not a skill's f
 own run, unchanged.
 """
 
+import logging
+import os
 import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +20,10 @@ import click
 from kedro.framework.cli.project import run as kedro_run
 from kedro.framework.startup import bootstrap_project
 
-from agentinstruct.hooks import ESTIMATE_OUTPUTS, is_estimate
+from agentinstruct.flow.plan import PlanTooLarge
+from agentinstruct.hooks import ESTIMATE_OUTPUTS, is_estimate, outputs_root
 from agentinstruct.pipeline_registry import ALL_SKILLS
+from agentinstruct.run_lock import RUN_STARTED_ENV, RunLocked, run_lock
 from agentinstruct.scale.partitioned_run import in_process, run_partitioned
 from agentinstruct.scale.sessions import Project
 from agentinstruct.skill_folders import skill_names
@@ -93,10 +100,42 @@ def _report_projections(project: Project, skills: list[str]) -> None:
             click.echo(projection_table(projection))
 
 
-def _run(cluster: str | None, **options: Any) -> Any:
+logger = logging.getLogger(__name__)
+
+
+@contextmanager
+def _one_run_at_a_time(params: dict[str, Any], wait: bool) -> Iterator[None]:
+    """The project's run lock (agentinstruct/run_lock.py), and the run's start for its sessions
+    (`run_timeout_s` counts from it)."""
+    root = Path.cwd() / outputs_root(params.get("estimate_only", False))
+    before = os.environ.get(RUN_STARTED_ENV)
+    try:
+        with run_lock(root, wait):
+            os.environ[RUN_STARTED_ENV] = str(time.time())
+            yield
+    except RunLocked as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        if before is None:
+            os.environ.pop(RUN_STARTED_ENV, None)
+        else:
+            os.environ[RUN_STARTED_ENV] = before
+
+
+def _run(cluster: str | None, wait_for_lock: bool, **options: Any) -> Any:
     bootstrap_project(Path.cwd())
-    result = _partitioned(cluster, **options)
-    return kedro_run.callback(**options) if result is None else result
+    with _one_run_at_a_time(options["params"], wait_for_lock):
+        try:
+            result = _partitioned(cluster, **options)
+            return kedro_run.callback(**options) if result is None else result
+        except Exception as error:
+            from agentinstruct.gateway.errors import FatalEndpointError  # imports LiteLLM
+
+            if not isinstance(error, FatalEndpointError | PlanTooLarge):
+                raise
+            # what to fix, in one line; the traceback only for who asks for debug logs
+            logger.debug("The run stopped before its end", exc_info=error)
+            raise click.ClickException(str(error)) from None
 
 
 def _params_given_any_number_of_times(kedro_option: click.Option) -> click.Option:
@@ -129,7 +168,13 @@ def _run_options() -> list[click.Parameter]:
         help="run the partitions on Dask: `local:N` starts N worker processes here;"
         " `tcp://host:8786` uses a running scheduler (docs/scale.md)",
     )
-    return [*options, cluster]
+    wait_for_lock = click.Option(
+        ["--wait-for-lock"],
+        is_flag=True,
+        default=False,
+        help="if another run of this project is going, wait for it to end instead of failing",
+    )
+    return [*options, cluster, wait_for_lock]
 
 
 @click.group(name="agentinstruct")

@@ -1,4 +1,10 @@
-"""The estimate run's guarantees, whatever the catalog says: no call, no real output touched.
+"""The project's hooks: secrets kept out of the logs, and the estimate run's guarantees.
+
+Kedro's logging config may name neither a filter factory nor a handler class outside its own
+modules, so the redacting filter (agentinstruct/redaction.py) is put on the root logger's
+handlers once a session's context exists, before any node runs.
+
+The estimate run's guarantees, whatever the catalog says: no call, no real output touched.
 
 `kedro run --params=estimate_only=true` writes its outputs under data/estimate/ (the catalog's
 `_outputs` resolves through `outputs_root`), and every LLM gateway of the catalog is switched to
@@ -6,9 +12,12 @@ its estimating form before it is loaded, so a teacher entry overridden in conf/l
 `estimate_only` still makes no paid call.
 """
 
+import logging
 from typing import Any
 
 from kedro.framework.hooks import hook_impl
+
+from agentinstruct.redaction import RedactingFilter
 
 ESTIMATE_OUTPUTS = "data/estimate"
 
@@ -34,3 +43,11 @@ class EstimateOnlyHooks:
             dataset = catalog.get(name)
             if isinstance(dataset, LLMGatewayDataset):
                 dataset.estimate_only()
+
+
+class RedactedLogsHooks:
+    @hook_impl
+    def after_context_created(self, context: Any) -> None:
+        for handler in logging.getLogger().handlers:
+            if not any(isinstance(each, RedactingFilter) for each in handler.filters):
+                handler.addFilter(RedactingFilter())

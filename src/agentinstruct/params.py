@@ -44,6 +44,29 @@ class IngestionParams(_Params):
     max_document_bytes: int = Field(
         default=200_000_000, gt=0, description="larger files are quarantined as oversized"
     )
+    # A zip is bounded by what it unpacks to, not by its size: deflate packs repeated text
+    # 1000:1, and python-docx holds a DOCX at ~7x its unpacked size (20 MB of document.xml: 136
+    # MB and 5.5 s). 100 MB is ten times the document.xml of a 1,000-page book.
+    max_unpacked_bytes: int = Field(
+        default=100_000_000,
+        gt=0,
+        description="a zip-based file (DOCX) unpacking to more is quarantined as a zip bomb",
+    )
+    max_archive_entries: int = Field(
+        default=10_000, gt=0, description="a DOCX has tens; more entries: quarantined"
+    )
+    html_fallback_below: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="HTML: where trafilatura keeps less than this share of the page's visible"
+        " text, the page's content is read instead (0: never)",
+    )
+    follow_symlinks: bool = Field(
+        default=False,
+        description="read a symbolic link of the raw folder that leads to a file inside it;"
+        " a link leading outside is never followed",
+    )
     min_document_chars: int = Field(default=20, ge=1)
     encoding: str | None = Field(
         default=None,
@@ -248,6 +271,12 @@ class PlanParams(_Params):
     )
     max_chunks_per_document: int | None = Field(
         default=None, ge=1, description="with target_pairs: at most this many chunks a document"
+    )
+    max_requests_without_confirmation: int | None = Field(
+        default=50_000,
+        ge=1,
+        description="a plan of more LLM requests than this (projected over the whole corpus)"
+        " stops before the first call, saying how many and how to go on; null: no limit",
     )
 
 

@@ -2,10 +2,11 @@
 
 import hashlib
 import json
+from collections.abc import Callable
 from functools import cached_property
 from typing import Literal
 
-from jinja2 import DictLoader, StrictUndefined, Template, TemplateSyntaxError
+from jinja2 import FunctionLoader, StrictUndefined, Template, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -39,15 +40,25 @@ def template(source: str) -> Template:
     return _JINJA.from_string(source)
 
 
+def file_name(prompt: str) -> str:
+    """A template's file name: how errors about it name it."""
+    return f"{prompt}.j2"
+
+
 def templates(prompts: dict[str, str]) -> dict[str, Template]:
     """A skill's templates by name; each may `{% include "<name>.j2" %}` another of them
-    (shared parts start with `_`)."""
-    sources = {f"{name}.j2": source for name, source in prompts.items()}
-    environment = SandboxedEnvironment(loader=DictLoader(sources), **_RULES)
+    (shared parts start with `_`). Each is compiled under its file name, so an error while
+    rendering one (an undefined variable) has it in its traceback."""
+    sources = {file_name(name): source for name, source in prompts.items()}
+
+    def load(name: str) -> tuple[str, str, Callable[[], bool]] | None:
+        return (sources[name], name, lambda: True) if name in sources else None
+
+    environment = SandboxedEnvironment(loader=FunctionLoader(load), **_RULES)
     compiled = {}
     for name in prompts:
         try:
-            compiled[name] = environment.get_template(f"{name}.j2")
+            compiled[name] = environment.get_template(file_name(name))
         except TemplateSyntaxError as error:
             raise ValueError(f"prompt {error.name}, line {error.lineno}: {error.message}") from None
     return compiled
@@ -154,7 +165,10 @@ class Skill(_Spec):
         for agent in self.transformation_agents:
             if not self.question_types_for(agent):
                 raise ValueError(f"no question type suits transformation agent {agent!r}")
-        self._templates  # noqa: B018 (compiled now: a syntax error names its file at load)
+        try:
+            self._templates  # noqa: B018 (compiled now: a syntax error names its file at load)
+        except ValueError as error:
+            raise ValueError(f"skill {self.name!r}: {error}") from None
         return self
 
     def question_types_for(self, agent: str) -> list[str]:

@@ -2,6 +2,7 @@
 and of every seed document; the quality columns they fill, and every reason a pair can fail."""
 
 import json
+import math
 from typing import Any
 
 import pandas as pd
@@ -11,6 +12,7 @@ from agentinstruct.curation.contamination import BenchmarkIndex
 from agentinstruct.curation.rules import CurationRules
 from agentinstruct.curation.text import Conversation, conversation
 from agentinstruct.curation.verification import verify
+from agentinstruct.datasets.chat_folder_dataset import READ_ERROR
 from agentinstruct.ids import stable_id
 from agentinstruct.params import CurationParams
 from agentinstruct.schemas.frames import QualityColumns, to_plain
@@ -18,6 +20,7 @@ from agentinstruct.schemas.llm_outputs import JUDGE_DIMENSIONS
 
 # Every reason a pair can be rejected for, in the order the checks run (the funnel's order).
 REASONS = (
+    "invalid_json",
     "invalid_messages",
     "meta_text",
     "unbalanced_markup",
@@ -44,13 +47,19 @@ def ordered(reasons: set[str]) -> str:
     return json.dumps([reason for reason in REASONS if reason in reasons])
 
 
-def _chats(pairs: pd.DataFrame) -> list[Conversation | None]:
-    chats: list[Conversation | None] = []
-    for messages in pairs["messages"]:
+def _chats(pairs: pd.DataFrame) -> list[Conversation | tuple[str, str]]:
+    """Each pair's chat, or (reason, what is wrong) where it has none: a line the reader could
+    not parse (`invalid_json`, its `read_error`), or `messages` that are not a chat."""
+    read_errors = pairs[READ_ERROR] if READ_ERROR in pairs else [None] * len(pairs)
+    chats: list[Conversation | tuple[str, str]] = []
+    for messages, read_error in zip(pairs["messages"], read_errors, strict=True):
+        if isinstance(read_error, str):
+            chats.append(("invalid_json", read_error))
+            continue
         try:
             chats.append(conversation(messages))
-        except (ValueError, TypeError, KeyError, AttributeError):
-            chats.append(None)
+        except ValueError as error:
+            chats.append(("invalid_messages", str(error)))
     return chats
 
 
@@ -80,7 +89,7 @@ def check_pairs(
     from a document with an injection phrase or benchmark overlap are flagged too."""
     chats = _chats(pairs)
     found = (
-        index.matches([chat.whole if chat else "" for chat in chats])
+        index.matches([chat.whole if isinstance(chat, Conversation) else "" for chat in chats])
         if index
         else [None] * len(chats)
     )
@@ -94,10 +103,9 @@ def check_pairs(
     }
     rows = []
     for pair, chat, contamination in zip(pairs.to_dict("records"), chats, found, strict=True):
-        if chat is None:
-            rows.append(
-                {**_unchecked("messages could not be read"), "reasons": '["invalid_messages"]'}
-            )
+        if not isinstance(chat, Conversation):
+            reason, detail = chat
+            rows.append({**_unchecked(detail), "reasons": ordered({reason})})
             continue
         artifacts = find_artifacts(chat, rules, params.artifacts)
         source = sources.get(pair.get("doc_id"), {})
@@ -158,6 +166,8 @@ def collect_pairs(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     and row each came from, a stable `pair_id`; every other column carried through."""
     frames = []
     for name, table in tables.items():
+        if table.empty and "messages" not in table.columns:  # an empty file
+            continue
         if "messages" not in table.columns:
             raise ValueError(f"{name} has no `messages` column (columns: {list(table.columns)})")
         frame = table.reset_index(drop=True).rename(columns={"pair_id": "source_pair_id"})
@@ -177,6 +187,8 @@ def _messages_json(value: object) -> str:
     """A chat as a JSON string, whether it was read as one or as a list of turns."""
     if isinstance(value, str):
         return value
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "null"  # a row without the key: its reason says "messages is missing"
     try:
         return json.dumps(to_plain(value), ensure_ascii=False)
     except TypeError:

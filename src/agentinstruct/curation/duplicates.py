@@ -21,13 +21,26 @@ def _find(parent: list[int], node: int) -> int:
     return node
 
 
-def _signatures(texts: Sequence[str], shingle_words: int, num_perm: int) -> list[RMinHash]:
+def _signatures(
+    texts: Sequence[str],
+    shingle_words: int,
+    num_perm: int,
+    scopes: Sequence[str | None] | None = None,
+) -> list[RMinHash]:
     """MinHash signatures, a batch of texts at a time: the shingles of every text at once would
-    hold tens of KB a text (1.2 GB for 16,000 pairs), the signatures hold num_perm numbers."""
+    hold tens of KB a text (1.2 GB for 16,000 pairs), the signatures hold num_perm numbers. A
+    text's shingles are prefixed by its scope, so texts of different scopes share none."""
     signatures: list[RMinHash] = []
     for start in range(0, len(texts), SIGNATURE_BATCH):
         batch = texts[start : start + SIGNATURE_BATCH]
         token_sets = [shingles(words(text), shingle_words) or [""] for text in batch]
+        if scopes is not None:
+            token_sets = [
+                [f"{scope}\x1f{token}" for token in tokens] if scope else tokens
+                for tokens, scope in zip(
+                    token_sets, scopes[start : start + SIGNATURE_BATCH], strict=True
+                )
+            ]
         signatures += RMinHash.from_token_sets(token_sets, num_perm, SEED)
     return signatures
 
@@ -41,7 +54,8 @@ class NearDuplicates:
     where thousands of texts look alike (boilerplate, templated answers) costs one comparison
     per cluster, not one per pair of texts, and the texts themselves need never be held at
     once. Texts of the same non-None group are never linked to each other (several questions
-    about one passage are the method, not duplicates).
+    about one passage are the method, not duplicates); texts of different scopes are never
+    linked either (the shared context each was compared without: `curation/context.py`).
     """
 
     def __init__(self, threshold: float, *, shingle_words: int, num_perm: int, bands: int):
@@ -50,9 +64,14 @@ class NearDuplicates:
         self._firsts: dict[int, tuple[RMinHash, str | None]] = {}  # signature, group
         self._parent: list[int] = []
 
-    def add(self, texts: Sequence[str], groups: Sequence[str | None] | None = None) -> None:
+    def add(
+        self,
+        texts: Sequence[str],
+        groups: Sequence[str | None] | None = None,
+        scopes: Sequence[str | None] | None = None,
+    ) -> None:
         """The next texts, numbered after those added before."""
-        signatures = _signatures(texts, self.shingle_words, self.num_perm)
+        signatures = _signatures(texts, self.shingle_words, self.num_perm, scopes)
         for position, signature in enumerate(signatures):
             node = len(self._parent)
             self._parent.append(node)
@@ -93,11 +112,12 @@ def duplicate_of(
     num_perm: int,
     bands: int,
     groups: Sequence[str | None] | None = None,
+    scopes: Sequence[str | None] | None = None,
 ) -> list[int | None]:
     """For each text, the index of the text kept for its cluster, or None if it is kept
     (`NearDuplicates` over all of `texts` at once)."""
     clusters = NearDuplicates(
         threshold, shingle_words=shingle_words, num_perm=num_perm, bands=bands
     )
-    clusters.add(texts, groups)
+    clusters.add(texts, groups, scopes)
     return clusters.kept_by(rank)

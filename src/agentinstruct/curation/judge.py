@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from agentinstruct.curation.rules import CurationRules
+from agentinstruct.curation.text import content_text
 from agentinstruct.flow.steps import LLMSteps
 from agentinstruct.gateway import LLMRequest
 from agentinstruct.params import CurationParams, JudgeParams
@@ -37,7 +38,7 @@ def _turns(messages: str) -> list[dict[str, str]]:
         shown.append(
             {
                 "role": turn["role"],
-                "content": "\n".join([turn.get("content") or "", *calls]).strip(),
+                "content": "\n".join([content_text(turn.get("content")), *calls]).strip(),
             }
         )
     return shown

@@ -14,6 +14,7 @@ import pandas as pd
 
 from agentinstruct.curation.checks import check_documents, check_pairs, collect_pairs
 from agentinstruct.curation.contamination import BenchmarkIndex
+from agentinstruct.curation.context import with_shared_context
 from agentinstruct.curation.judge import judge_pairs
 from agentinstruct.curation.rules import CurationRules
 from agentinstruct.params import CurationParams, FlowParams
@@ -61,8 +62,9 @@ def check_external_pairs(
     rules: dict[str, Any],
     params: CurationParams,
 ) -> pd.DataFrame:
-    """Every row of every table, checked (`ScoredExternalPairSchema`)."""
-    pairs = collect_pairs(tables)
+    """Every row of every table, checked (`ScoredExternalPairSchema`), with the shared context
+    of its user turn (`context_id`), which near-duplicate detection then takes out."""
+    pairs = with_shared_context(collect_pairs(tables))
     return check_pairs(
         pairs, _index(eval_sets, params), CurationRules.model_validate(rules), params
     )

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from agentinstruct.curation.checks import ordered
+from agentinstruct.curation.context import compared_texts, context_ids
 from agentinstruct.curation.duplicates import NearDuplicates
-from agentinstruct.curation.text import conversation
 from agentinstruct.params import CurationParams
 
 # Judge scores that rank the members of a duplicate cluster (difficulty is not "better").
@@ -131,11 +131,12 @@ def _mark_duplicates(
         for frame, rows in decisions_by_frame(frames, decided):
             chosen = frame[np.array([not found for found in rows["reasons"]], dtype=bool)]
             clusters.add(
-                [getattr(conversation(messages), part) for messages in chosen["messages"]],
+                compared_texts(chosen, part),
                 # several instructions about one passage are the method: only whole pairs repeat
                 chosen["passage_id"].tolist()
                 if part == "user" and "passage_id" in chosen
                 else None,
+                context_ids(chosen),  # data made elsewhere: questions about one shared context
             )
         kept_by = clusters.kept_by(
             [(-decided.at[i, "score"], decided.at[i, "pair_id"]) for i in alive]

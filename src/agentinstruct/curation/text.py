@@ -1,4 +1,5 @@
-"""What the checks read of a pair: its turns as text, normalized words and hashed n-grams."""
+"""What the checks read of a pair: its turns as text (or what keeps a row from being a chat),
+normalized words and hashed n-grams."""
 
 import json
 import re
@@ -31,24 +32,101 @@ class Conversation:
         return "\n".join(part for part in (self.user, self.assistant, self.tools) if part)
 
 
+ROLES = ("system", "user", "assistant", "tool")
+_JSON_TYPES = {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}
+
+
+def _json_type(value: object) -> str:
+    """What a value is, in JSON's words (the reasons of `invalid_messages` name it)."""
+    if value is None:
+        return "null"
+    return _JSON_TYPES.get(type(value), "a number" if isinstance(value, int | float) else "?")
+
+
+def content_text(content: object) -> str:
+    """A turn's text: its `content` string, or the text parts of OpenAI's multi-part content
+    joined by newlines (images and other parts have none); None (a tool call's turn) is ""."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(
+            part["text"]
+            for part in content
+            if isinstance(part, dict)
+            and part.get("type") == "text"
+            and isinstance(part.get("text"), str)
+        )
+    raise ValueError(f"content is not text but {_json_type(content)}")
+
+
+def _read_turn(turn: object, number: int) -> tuple[str, str, list[str]]:
+    """(role, text, tool-call arguments) of the `number`th turn (from 1), or why it is none."""
+    if not isinstance(turn, dict):
+        raise ValueError(f"message {number} is not an object but {_json_type(turn)}")
+    role = turn.get("role")
+    if role is None:
+        raise ValueError(f"message {number} has no role")
+    if role not in ROLES:
+        raise ValueError(f"role {role!r} of message {number} is not one of {'/'.join(ROLES)}")
+    content = turn.get("content")
+    try:
+        text = content_text(content)
+    except ValueError:
+        raise ValueError(
+            f"content of message {number} is not text but {_json_type(content)}"
+        ) from None
+    if isinstance(content, list) and content and not text:
+        kinds = sorted(
+            {str(part.get("type")) if isinstance(part, dict) else "?" for part in content}
+        )
+        raise ValueError(f"message {number} has only non-text parts ({', '.join(kinds)})")
+    calls = []
+    for call in turn.get("tool_calls") or []:
+        function = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(function, dict):
+            raise ValueError(f"a tool call of message {number} has no function")
+        calls.append(str(function.get("arguments", "")))
+    return role, text, calls
+
+
+def _turns(messages: object) -> list[object]:
+    """The list of turns of a JSON string or a list, or why it is not one."""
+    if isinstance(messages, str):
+        try:
+            messages = json.loads(messages)
+        except ValueError as error:
+            raise ValueError(f"messages is not JSON: {error}") from None
+    if messages is None:
+        raise ValueError("messages is missing")
+    if not isinstance(messages, list):
+        raise ValueError(f"messages is not a list but {_json_type(messages)}")
+    if not messages:
+        raise ValueError("messages is an empty list")
+    return messages
+
+
 def conversation(messages: str | list[dict[str, Any]]) -> Conversation:
-    """A chat in orca / OpenAI form: a JSON string or a list of `{role, content}` turns.
+    """A chat in orca / OpenAI form: a JSON string or a list of `{role, content}` turns, the
+    content a string or OpenAI's list of parts.
 
     Raises:
-        ValueError: not a list of turns with at least one user and one assistant text.
+        ValueError: saying what is wrong (the reason of `invalid_messages`): not JSON, not a
+            list of turns, a turn without a known role or with content that is not text, no
+            user or no assistant turn with text.
     """
-    turns = json.loads(messages) if isinstance(messages, str) else messages
-    if not isinstance(turns, list) or not all(isinstance(turn, dict) for turn in turns):
-        raise ValueError("messages is not a list of {role, content} turns")
     texts: dict[str, list[str]] = {"user": [], "assistant": [], "tool": []}
-    for turn in turns:
-        role, content = turn.get("role"), turn.get("content")
-        if role in ("user", "assistant", "tool") and isinstance(content, str) and content.strip():
-            texts[role].append(content)
-        for call in turn.get("tool_calls") or []:
-            texts["tool"].append(str(call.get("function", {}).get("arguments", "")))
-    if not texts["user"] or not texts["assistant"]:
-        raise ValueError("messages need a user turn and an assistant turn with text")
+    roles = set()
+    for number, turn in enumerate(_turns(messages), start=1):
+        role, text, calls = _read_turn(turn, number)
+        roles.add(role)
+        if role in texts and text.strip():
+            texts[role].append(text)
+        texts["tool"] += calls
+    for role in ("user", "assistant"):
+        if not texts[role]:
+            raise ValueError(f"no {role} turn" + (" has text" if role in roles else ""))
     return Conversation(
         user="\n".join(texts["user"]),
         assistant="\n".join(texts["assistant"]),

@@ -1,7 +1,8 @@
 """Loads a skill folder (`*.yml` and `prompts/*.j2`) as a validated `Skill`.
 
 Templates a skill does not write come from the shared folder, so a new skill needs only its
-`skill.yml`; a template of the same name in the skill's own `prompts/` wins.
+`skill.yml`; a template of the same name in the skill's own `prompts/` wins. Every template is
+rendered once with its stages' sample contexts as the skill loads (`template_check.py`).
 """
 
 from pathlib import Path
@@ -12,6 +13,7 @@ from kedro.io import DatasetError
 
 from agentinstruct.datasets.read_only import ReadOnlyDataset
 from agentinstruct.skill import Skill
+from agentinstruct.template_check import check_templates
 
 PARAMETERS_FILE = "parameters.yml"
 
@@ -40,7 +42,9 @@ class SkillDataset(ReadOnlyDataset[Skill]):
             for folder in folders
             for template in sorted((folder / "prompts").glob("*.j2"))
         }
-        return Skill.model_validate(spec)
+        skill = Skill.model_validate(spec)
+        check_templates(skill)  # a template's typo fails here, before the first paid call
+        return skill
 
     def _exists(self) -> bool:
         return self._path.is_dir()

@@ -4,10 +4,10 @@ It answers `/v1/chat/completions` after a fixed latency with JSON valid for the 
 `response_format` JSON schema (or its first tool's parameters): at the schema's smallest lengths,
 or with `--natural` at the lengths a strong model writes, `maxLength` or not, cut at
 `max_tokens` as a real endpoint cuts (`natural_answers.py`). It injects faults at given rates:
-429 with Retry-After, 500, answers slower than the client's timeout, malformed JSON and output
-truncated at max_tokens. It also serves OpenAI's Batch API (`/v1/files`, `/v1/batches`,
-see `fake_batches.py`) and Anthropic's Message Batches (`/v1/messages/batches`,
-`fake_message_batches.py`). Run it as a process:
+429 with Retry-After, 500, answers slower than the client's timeout, malformed JSON, output
+truncated at max_tokens, 401 (a bad key) and a 400 that echoes the request's key back. It also
+serves OpenAI's Batch API (`/v1/files`, `/v1/batches`, see `fake_batches.py`) and Anthropic's
+Message Batches (`/v1/messages/batches`, `fake_message_batches.py`). Run it as a process:
 
     python -m agentinstruct.devtools.fake_openai --port 8765 --latency 0.2 --rate-429 0.1
 """
@@ -43,6 +43,8 @@ class Faults:
     timeout: float = 0.0
     malformed: float = 0.0
     truncated: float = 0.0
+    unauthorized: float = 0.0  # 401, as for a bad key
+    echo_key: float = 0.0  # 400 whose message quotes the request's Authorization header
     retry_after_s: float = 0.05
     timeout_s: float = 30.0
 
@@ -91,6 +93,8 @@ class FakeOpenAIServer:
             ("timeout", faults.timeout),
             ("malformed", faults.malformed),
             ("truncated", faults.truncated),
+            ("unauthorized", faults.unauthorized),
+            ("echo_key", faults.echo_key),
         ]:
             if rate and self._rng.random() < rate:
                 return name
@@ -113,6 +117,8 @@ class FakeOpenAIServer:
             )
         if fault == "timeout":
             await asyncio.sleep(self.faults.timeout_s)
+        if fault in ("unauthorized", "echo_key"):
+            return _refused(fault, request.headers.get("Authorization", ""))
         return web.json_response(self._completion(body, fault))
 
     def _completion(self, body: dict[str, Any], fault: str | None = None) -> dict[str, Any]:
@@ -143,6 +149,17 @@ class FakeOpenAIServer:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
         self._loop = None
+
+
+def _refused(fault: str, authorization: str) -> web.Response:
+    """A 401 for a bad key, or a careless proxy's 400 that echoes the request's key back."""
+    if fault == "unauthorized":
+        message = "Incorrect API key provided. You can find your API key at your dashboard."
+        return web.json_response(
+            {"error": {"message": message, "type": "invalid_request_error"}}, status=401
+        )
+    message = f"Bad request: header Authorization: {authorization} is not allowed here"
+    return web.json_response({"error": {"message": message, "type": "bad_request"}}, status=400)
 
 
 def completion(
@@ -203,7 +220,7 @@ def main() -> None:
     parser.add_argument(
         "--natural", action="store_true", help="answers at a strong model's lengths"
     )
-    for name in ("429", "500", "timeout", "malformed", "truncated"):
+    for name in ("429", "500", "timeout", "malformed", "truncated", "401", "echo_key"):
         parser.add_argument(f"--rate-{name}", type=float, default=0.0)
     parser.add_argument("--timeout-s", type=float, default=30.0)
     parser.add_argument("--batch-failed-line", type=float, default=0.0)
@@ -221,6 +238,8 @@ def main() -> None:
             timeout=args.rate_timeout,
             malformed=args.rate_malformed,
             truncated=args.rate_truncated,
+            unauthorized=args.rate_401,
+            echo_key=args.rate_echo_key,
             timeout_s=args.timeout_s,
         ),
         batch_faults=BatchFaults(

@@ -22,11 +22,13 @@ def requests(count: int) -> list[LLMRequest]:
     ]
 
 
-def gateway(base_url: str, cache_path: str, **config: object) -> LLMGateway:
+def gateway(
+    base_url: str, cache_path: str, api_key: str = "sk-fake", **config: object
+) -> LLMGateway:
     settings = {"concurrency": 8, "progress": False, "input_cost_per_token": 0.0, **config}
     return open_gateway(
         GatewayConfig(model=MODEL, cache_path=cache_path, **settings),
-        Credentials(api_key="sk-fake", api_base=base_url),
+        Credentials(api_key=api_key, api_base=base_url),
     )
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 from agentinstruct.flow.conversation import (
     Chat,
     add_follow_ups,
+    answer_context,
     answer_model,
     answer_turn,
     user_turn,
@@ -38,12 +39,10 @@ def _answers(
     """One answer per instruction: `[user, assistant]` by instruction id."""
 
     def request(instruction: Any) -> LLMRequest:
-        prompt = skill.render(
-            "answer",
-            task=texts[instruction.instruction_id],
-            answer_format=instruction.answer_format,
-            prompts=params.prompts,
+        context = answer_context(
+            texts[instruction.instruction_id], instruction.answer_format, params
         )
+        prompt = skill.render("answer", **context)
         return LLMRequest(
             item_id=instruction.instruction_id,
             messages=skill.answer_messages(user_turn(prompt)),

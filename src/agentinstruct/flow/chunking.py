@@ -80,10 +80,24 @@ def _split_long(piece: str, limit: int) -> list[str]:
         return [piece]
     sentences = _SENTENCE_END.split(piece)
     if len(sentences) == 1:
-        cut = piece.rfind(" ", 0, limit)
-        cut = cut if cut > 0 else limit
-        return [piece[:cut].strip(), *_split_long(piece[cut:].strip(), limit)]
+        return _split_at_words(piece, limit)
     return [part for sentence in sentences for part in _split_long(sentence, limit)]
+
+
+def _split_at_words(piece: str, limit: int) -> list[str]:
+    """Pieces of at most `limit` cut at the last space before it (or at it, in a word that
+    long), each stripped. Offsets into `piece`, not copies of what is left: a 50 MB line with
+    no sentence end is cut in one pass, not copied once per piece."""
+    parts, start, end = [], 0, len(piece.rstrip())
+    while end - start > limit:
+        cut = piece.rfind(" ", start, start + limit)
+        cut = cut if cut > start else start + limit
+        parts.append(piece[start:cut].strip())
+        start = cut
+        while start < end and piece[start].isspace():
+            start += 1
+    parts.append(piece[start:end])
+    return parts
 
 
 def _line_groups(head: list[str], body: list[str], tail: list[str], limit: int) -> list[str]:

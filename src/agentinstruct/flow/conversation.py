@@ -22,10 +22,27 @@ def answer_model(params: FlowParams) -> type[Contract]:
     return contracts(params.limits).answer(params.answers.reasoning_first)
 
 
+def answer_context(task: str, answer_format: str, params: FlowParams) -> dict[str, Any]:
+    """What `answer.j2`, the teacher's first prompt of every output format, is rendered with
+    (also by the template check, template_check.py)."""
+    return {"task": task, "answer_format": answer_format, "prompts": params.prompts}
+
+
+def follow_up_context(chat: Chat, params: FlowParams) -> dict[str, Any]:
+    """What `follow_up.j2` and its system message are rendered with (also by the template
+    check)."""
+    return {"turns": chat, "prompts": params.prompts}
+
+
+def response_context(answer: Any, answer_format: str) -> dict[str, Any]:
+    """What `response.j2` is rendered with: the answer's fields (also by the template check)."""
+    return {"answer_format": answer_format, **answer.model_dump()}
+
+
 def answer_turn(skill: Skill, answer: Any, answer_format: str) -> dict:
     """The teacher's structured answer as the assistant turn the student learns from (an
     essay's is the answer itself, a closed format's ends on its final answer)."""
-    content = skill.render("response", answer_format=answer_format, **answer.model_dump())
+    content = skill.render("response", **response_context(answer, answer_format))
     return {"role": "assistant", "content": content}
 
 
@@ -42,7 +59,7 @@ def add_follow_ups(
             return LLMRequest(
                 item_id=stable_id(instruction_id, "follow_up", turn),
                 messages=skill.messages(
-                    "follow_up", turns=chats[instruction_id], prompts=params.prompts
+                    "follow_up", **follow_up_context(chats[instruction_id], params)
                 ),
                 response_model=contracts(params.limits).follow_up,
                 max_tokens=params.answers.follow_up_max_tokens,

@@ -1,7 +1,8 @@
 """Raw files in, text documents out; anything unusable is quarantined with a reason.
 
 A file is one document, except a table (JSONL, CSV, Parquet, Arrow), whose rows are documents
-named `<file>#<record id>`.
+named `<file>#<record id>`. A symbolic link of the raw folder is read only when it leads to a
+file inside the folder and `follow_symlinks` is on; a file known to be oversized is not read.
 """
 
 from collections.abc import Callable
@@ -14,21 +15,38 @@ from agentinstruct.ids import stable_id
 from agentinstruct.params import FlowParams, IngestionParams
 from agentinstruct.readers import formats
 from agentinstruct.readers.extracted import Extracted
+from agentinstruct.readers.options import ReadOptions
+from agentinstruct.readers.raw_files import RawFile, Symlink, UnlistedFolder
 from agentinstruct.readers.tables import SAVED_DATASET_SIDECARS, TABLE_READERS, read_rows
 from agentinstruct.schemas.frames import DocumentSchema, QuarantineSchema, frame_of
+
+
+def _oversized(size: int, params: IngestionParams) -> str | None:
+    if size > params.max_document_bytes:
+        return f"oversized: {size} bytes > max_document_bytes={params.max_document_bytes}"
+    return None
+
+
+def _read_options(params: IngestionParams) -> ReadOptions:
+    return ReadOptions(
+        params.encoding,
+        params.max_unpacked_bytes,
+        params.max_archive_entries,
+        params.html_fallback_below,
+    )
 
 
 def _extract(
     source_path: str, data: bytes, params: IngestionParams, readers: dict[str, str]
 ) -> list[tuple[str, Extracted]]:
     """(source path, extraction) of every document in a file: the file, or each table row."""
-    if len(data) > params.max_document_bytes:
-        reason = f"oversized: {len(data)} bytes > max_document_bytes={params.max_document_bytes}"
-        return [(source_path, Extracted(None, reason))]
+    oversized = _oversized(len(data), params)
+    if oversized:
+        return [(source_path, Extracted(None, oversized))]
     suffix = PurePosixPath(source_path).suffix.lower()
     reader = readers[suffix]
     if reader not in TABLE_READERS:
-        return [(source_path, formats.read(suffix, data, readers, params.encoding))]
+        return [(source_path, formats.read(suffix, data, readers, _read_options(params)))]
     try:
         rows = read_rows(reader, data, params.table.columns(), params.encoding)
     except Exception as error:  # a malformed table is one quarantine record, not a crash
@@ -62,6 +80,24 @@ def _not_read(source_path: str, all_paths: list[str], readers: dict[str, str]) -
     return f"unsupported file type {path.suffix.lower() or '(none)'}; allowed: {sorted(readers)}"
 
 
+def _refusal(
+    source_path: str,
+    load: Callable[[], bytes],
+    all_paths: list[str],
+    params: IngestionParams,
+    readers: dict[str, str],
+) -> str | None:
+    """Why a raw file is set aside before it is read, or None."""
+    refusal = None
+    if isinstance(load, Symlink | UnlistedFolder):
+        refusal = load.refusal(params.follow_symlinks)
+    if refusal:
+        return refusal
+    if PurePosixPath(source_path).suffix.lower() not in readers:
+        return _not_read(source_path, all_paths, readers)
+    return _oversized(load.size, params) if isinstance(load, RawFile) else None
+
+
 def ingest_documents(
     raw_documents: dict[str, Callable[[], bytes]], params: FlowParams
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -76,12 +112,14 @@ def ingest_documents(
     documents, quarantined, seen = [], [], {}
     paths = sorted(raw_documents)
     for file_path in paths:
-        size = 0
+        load = raw_documents[file_path]
+        size = load.size if isinstance(load, RawFile) else 0
         try:
-            if PurePosixPath(file_path).suffix.lower() not in readers:
-                extracted = [(file_path, Extracted(None, _not_read(file_path, paths, readers)))]
+            refusal = _refusal(file_path, load, paths, settings, readers)
+            if refusal:
+                extracted = [(file_path, Extracted(None, refusal))]
             else:
-                data = raw_documents[file_path]()
+                data = load()
                 size = len(data)
                 extracted = _extract(file_path, data, settings, readers)
                 del data

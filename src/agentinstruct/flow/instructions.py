@@ -22,18 +22,24 @@ if TYPE_CHECKING:  # the gateway imports LiteLLM: only processes that call a mod
     from agentinstruct.gateway import LLMGateway
 
 
+def question_context(instruction: Any) -> dict[str, Any]:
+    """What `question.j2` is rendered with (also by the template check, template_check.py)."""
+    return {"question": instruction.question, "options": json.loads(instruction.options)}
+
+
 def question_text(skill: Skill, instruction: Any) -> str:
     """An instruction's question with its lettered options."""
-    return skill.render(
-        "question", question=instruction.question, options=json.loads(instruction.options)
-    )
+    return skill.render("question", **question_context(instruction))
+
+
+def task_context(skill: Skill, instruction: Any) -> dict[str, Any]:
+    """What `task.j2` is rendered with (also by the template check)."""
+    return {"passage": instruction.passage, "question": question_text(skill, instruction)}
 
 
 def task_text(skill: Skill, instruction: Any) -> str:
     """The task text, the user turn a student sees: the instruction's passage, then its question."""
-    return skill.render(
-        "task", passage=instruction.passage, question=question_text(skill, instruction)
-    )
+    return skill.render("task", **task_context(skill, instruction))
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,18 @@ def instruction_row(
         "refinement_round": refinement_round,
         "parent_id": parent_id,
         "suggestions": json.dumps(suggestions or [], ensure_ascii=False),
+    }
+
+
+def seed_context(passage: str, question_type: QuestionType, params: FlowParams) -> dict[str, Any]:
+    """What `seed_instruction.j2` and its system message are rendered with (also by the
+    template check, template_check.py)."""
+    return {
+        "passage": passage,
+        "question_type": question_type,
+        "count": params.instructions.questions_per_type,
+        "true_false_pairs": params.statement_pairs(question_type.answer_format),
+        "prompts": params.prompts,
     }
 
 
@@ -134,12 +152,7 @@ def generate_seed_instructions(
         return LLMRequest(
             item_id=stable_id(passage.passage_id, question_type.name),
             messages=skill.messages(
-                "seed_instruction",
-                passage=passage.passage,
-                question_type=question_type,
-                count=params.instructions.questions_per_type,
-                true_false_pairs=params.statement_pairs(question_type.answer_format),
-                prompts=params.prompts,
+                "seed_instruction", **seed_context(passage.passage, question_type, params)
             ),
             response_model=seed_model(params, question_type),
             max_tokens=params.instructions.max_tokens,

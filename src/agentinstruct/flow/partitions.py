@@ -17,16 +17,16 @@ every stage on the whole corpus, as before partitions existed.
 
 import hashlib
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from agentinstruct.flow.plan import plan_run
+from agentinstruct.flow.plan import check_plan_size, plan_run
 from agentinstruct.ids import stable_id
 from agentinstruct.params import FlowParams
-from agentinstruct.schemas.frames import PlanSchema, frame_of
+from agentinstruct.schemas.frames import PlanSchema, frame_of, is_permanent
 from agentinstruct.skill import Skill
 
 WHOLE = "whole"
@@ -129,7 +129,10 @@ def plan_partition(
     partition_index: dict[str, Any],
     partition: str,
 ) -> pd.DataFrame:
-    """The run plan of one partition: its share of `plan.target_pairs` (all of it when whole)."""
+    """The run plan of one partition: its share of `plan.target_pairs` (all of it when whole).
+    A plan that would make the whole run pass `plan.max_requests_without_confirmation` stops
+    the run here, before its first call."""
+    flow_params = params
     if partition != WHOLE and params.plan.target_pairs is not None:
         share = _entry(partition_index, partition)["target_pairs"]
         if not share:
@@ -137,7 +140,16 @@ def plan_partition(
         params = params.model_copy(
             update={"plan": params.plan.model_copy(update={"target_pairs": share})}
         )
-    return plan_run(chunks, skill, params)
+    plan = plan_run(chunks, skill, params)
+    check_plan_size(plan, chunks, skill, flow_params, _corpus_share(partition_index, partition))
+    return plan
+
+
+def _corpus_share(partition_index: Mapping[str, Any], partition: str) -> float:
+    """The part of the corpus's documents that a partition holds (1 for `whole`)."""
+    if partition == WHOLE or not partition_index["documents"]:
+        return 1.0
+    return max(1, _entry(partition_index, partition)["documents"]) / partition_index["documents"]
 
 
 def completion_marker(
@@ -157,21 +169,47 @@ def completion_marker(
     }
 
 
+def failures_by_reason(call_logs: Iterable[pd.DataFrame]) -> dict[str, dict[str, Any]]:
+    """Failed requests by reason: how many, one error message as an example, and whether a
+    re-run asks them again (all but `PERMANENT_REASONS`: a 429, a timeout, the budget...)."""
+    failures: dict[str, dict[str, Any]] = {}
+    for calls in call_logs:
+        failed = calls[calls["status"] == "failed"]
+        for reason, errors in failed.groupby(failed["reason"].fillna("error"))["error"]:
+            entry = failures.setdefault(
+                str(reason),
+                {"requests": 0, "retried_on_rerun": not is_permanent(str(reason))},
+            )
+            entry["requests"] += len(errors)
+            entry.setdefault("example", str(errors.iloc[0]))
+    return dict(sorted(failures.items()))
+
+
 def mark_partition_done(
     judged_pairs: pd.DataFrame,
-    judge_llm_calls: pd.DataFrame,
     partition_index: dict[str, Any],
     partition: str,
     params: FlowParams,
     skill: Skill,
+    **call_logs: pd.DataFrame,
 ) -> dict[str, Any]:
     """The marker a partition's session ends with (it takes the last stage's outputs so that it
-    runs last)."""
+    runs last). A partition with failures a re-run would ask again is not `complete`: the next
+    run runs it again, its answers from the cache, and asks only what failed."""
+    failures = failures_by_reason(call_logs.values())
     return {
         **completion_marker(partition_index, partition, params, skill),
+        "complete": not any(entry["retried_on_rerun"] for entry in failures.values()),
+        "failures": failures,
         "pairs": len(judged_pairs),
-        "judge_calls": len(judge_llm_calls),
+        "judge_calls": len(call_logs.get("judge_llm_calls", ())),
     }
+
+
+def is_done(marker: Mapping[str, Any], expected: Mapping[str, Any]) -> bool:
+    """Whether a partition's marker says it ran on what it would run on now, and finished."""
+    matches = all(marker.get(key) == value for key, value in expected.items())
+    return matches and marker.get("complete", True)
 
 
 def gathered_names(partition_index: Mapping[str, Any], partition: str) -> list[str]:

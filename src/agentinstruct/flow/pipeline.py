@@ -136,14 +136,14 @@ def _partition() -> list[Node]:
         ),
         Node(
             mark_partition_done,
-            inputs=[
-                "judged_pairs",
-                "judge_llm_calls",
-                "partition_index",
-                PARTITION,
-                "params:flow",
-                "skill",
-            ],
+            inputs={
+                "judged_pairs": "judged_pairs",
+                "partition_index": "partition_index",
+                "partition": PARTITION,
+                "params": "params:flow",
+                "skill": "skill",
+                **{f"{stage}_llm_calls": f"{stage}_llm_calls" for stage in STAGE_CALL_LOGS},
+            },
             outputs="partition_done",
             name="mark_partition_done",
             tags=["curation"],

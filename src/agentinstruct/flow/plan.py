@@ -171,3 +171,41 @@ def plan_summary(plan: pd.DataFrame, params: FlowParams) -> dict[str, Any]:
             str(name): int(count) for name, count in plan["question_type"].value_counts().items()
         },
     }
+
+
+class PlanTooLarge(RuntimeError):
+    """A plan of more requests than the user agreed to pay for without looking first."""
+
+
+def planned_requests(plan: pd.DataFrame) -> int:
+    """About how many LLM requests a plan makes: a transformation per passage, a seed call per
+    planned seed, and for each pair about three (the call that wrote it, its answer, the
+    judge's). Within ~25% of what runs measured (the main job: 120 planned, 98 made); an
+    estimate (`estimate_only=true`) counts them exactly."""
+    return int(plan["passage_id"].nunique() + len(plan) + 3 * plan["pairs"].sum())
+
+
+def check_plan_size(
+    plan: pd.DataFrame, chunks: pd.DataFrame, skill: Skill, params: FlowParams, share: float
+) -> None:
+    """Stop before the first call when the whole run (this plan over `share` of the corpus)
+    would pass `plan.max_requests_without_confirmation`, with the numbers and how to go on."""
+    limit = params.plan.max_requests_without_confirmation
+    if limit is None or plan.empty:
+        return
+    projected = round(planned_requests(plan) / share)
+    if projected <= limit:
+        return
+    by_document = chunks.groupby("source_path").size().sort_values(ascending=False)
+    largest, largest_chunks = by_document.index[0], int(by_document.iloc[0])
+    parameter = f"{skill.name}.plan.max_requests_without_confirmation"
+    raise PlanTooLarge(
+        f"The run plan of {skill.name} makes about {projected:,} LLM requests"
+        f" ({round(len(plan) / share):,} seed instructions, {round(plan['pairs'].sum() / share):,}"
+        f" pairs from {round(plan['chunk_id'].nunique() / share):,} chunks; the largest document,"
+        f" {largest}, alone has {largest_chunks:,} chunks), more than"
+        f" plan.max_requests_without_confirmation={limit:,}. No call was made. See the cost"
+        f" first: kedro run --pipeline={skill.name} --params=estimate_only=true,{parameter}="
+        f"{projected}; then run with --params={parameter}={projected}, or make fewer with"
+        f" {skill.name}.plan.target_pairs."
+    )

@@ -191,30 +191,56 @@ def _total(stages: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def projection_table(projection: dict[str, Any]) -> str:
-    """The projection as a table to print: a row per stage and the total."""
-    header = (
-        f"{'stage':<20}{'requests':>9}{'cached':>8}{'to pay':>8}"
-        f"{'prompt tokens':>22}{'completion tokens':>20}{'USD online':>22}{'USD batch':>22}"
-    )
-    lines = [header]
+    """The projection as a table to print: a row per stage and the total, each column as wide
+    as its widest cell (a million requests does not run into the next column)."""
+    header = [
+        "stage",
+        "requests",
+        "cached",
+        "to pay",
+        "prompt tokens",
+        "completion tokens",
+        "USD online",
+        "USD batch",
+    ]
+    table = [header]
     rows = [*projection["stages"].items(), ("total", projection["total"])]
     for name, stage in rows:
         most = "≤" if "to_pay_at_most" in stage else ""  # a bound, not a count
-        lines.append(
-            f"{name:<20}{most + str(stage['requests']):>9}{stage['from_cache']:>8}"
-            f"{most + str(stage['to_pay']):>8}"
-            f"{_range(stage['prompt_tokens']):>22}{_range(stage['completion_tokens']):>20}"
-            f"{_range(stage['usd_online'], True):>22}{_range(stage['usd_batch'], True):>22}"
+        table.append(
+            [
+                name,
+                f"{most}{stage['requests']:,}",
+                f"{stage['from_cache']:,}",
+                f"{most}{stage['to_pay']:,}",
+                _range(stage["prompt_tokens"]),
+                _range(stage["completion_tokens"]),
+                _range(stage["usd_online"], True),
+                _range(stage["usd_batch"], True),
+            ]
         )
         if "measured" in stage:
             measured = stage["measured"]
-            lines.append(
-                f"{'  measured':<29}{_range(measured['requests_to_pay']):>16}"
-                f"{_range(measured['prompt_tokens']):>22}"
-                f"{_range(measured['completion_tokens']):>20}"
-                f"{_range(measured['usd_online'], True):>22}"
-                f"{_range(measured['usd_batch'], True):>22}"
+            table.append(
+                [
+                    "  measured",
+                    "",
+                    "",
+                    _range(measured["requests_to_pay"]),
+                    _range(measured["prompt_tokens"]),
+                    _range(measured["completion_tokens"]),
+                    _range(measured["usd_online"], True),
+                    _range(measured["usd_batch"], True),
+                ]
             )
+    widths = [max(len(row[column]) for row in table) for column in range(len(header))]
+    lines = [
+        "  ".join(
+            cell.ljust(width) if column == 0 else cell.rjust(width)
+            for column, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in table
+    ]
     lines += [
         f"{name}: asked only about pairs that pass the checks, so 0 to "
         f"{stage['to_pay_at_most']:,} requests to pay, their tokens from none to all (an estimate"

@@ -47,6 +47,30 @@ def _edit_id(parent: Any, goal: RefinementGoal, round_number: int, number: int) 
     return stable_id(parent.instruction_id, goal.name, round_number, *([number] if number else []))
 
 
+def suggest_context(
+    skill: Skill, parent: Any, goal: RefinementGoal, params: FlowParams
+) -> dict[str, Any]:
+    """What `suggest.j2` and its system message are rendered with (also by the template check,
+    template_check.py)."""
+    return {
+        "passage": parent.passage,
+        "question": question_text(skill, parent),
+        "goal": goal,
+        "prompts": params.prompts,
+    }
+
+
+def edit_context(
+    skill: Skill, parent: Any, goal: RefinementGoal, suggestions: list[str], params: FlowParams
+) -> dict[str, Any]:
+    """What `edit.j2` and its system message are rendered with (also by the template check)."""
+    return {
+        **suggest_context(skill, parent, goal, params),
+        "suggestions": suggestions,
+        "answer_format": parent.answer_format,
+    }
+
+
 def _refine_round(
     parents: pd.DataFrame, round_number: int, skill: Skill, params: FlowParams, steps: LLMSteps
 ) -> list[dict]:
@@ -63,13 +87,7 @@ def _refine_round(
         parent, goal = item
         return LLMRequest(
             item_id=stable_id(parent.instruction_id, goal.name, round_number),
-            messages=skill.messages(
-                "suggest",
-                passage=parent.passage,
-                question=question_text(skill, parent),
-                goal=goal,
-                prompts=params.prompts,
-            ),
+            messages=skill.messages("suggest", **suggest_context(skill, parent, goal, params)),
             response_model=models.suggestions,
             max_tokens=settings.suggest_max_tokens,
         )
@@ -79,13 +97,7 @@ def _refine_round(
         return LLMRequest(
             item_id=_edit_id(parent, goal, round_number, number),
             messages=skill.messages(
-                "edit",
-                passage=parent.passage,
-                question=question_text(skill, parent),
-                suggestions=suggestions,
-                goal=goal,
-                answer_format=parent.answer_format,
-                prompts=params.prompts,
+                "edit", **edit_context(skill, parent, goal, suggestions, params)
             ),
             response_model=(models.question if goal.keeps_passage else models.edited_task)(
                 parent.answer_format

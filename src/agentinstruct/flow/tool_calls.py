@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from agentinstruct.flow.conversation import Chat, answer_model, answer_turn, user_turn
+from agentinstruct.flow.conversation import (
+    Chat,
+    answer_context,
+    answer_model,
+    answer_turn,
+    user_turn,
+)
 from agentinstruct.flow.steps import LLMSteps
 from agentinstruct.gateway import LLMRequest
 from agentinstruct.ids import stable_id
@@ -82,6 +88,29 @@ class ToolUse:
         ]
 
 
+def user_reply_context(use: ToolUse, params: FlowParams) -> dict[str, Any]:
+    """What `user_reply.j2` and its system message are rendered with: the request, and the
+    assistant's question (also by the template check, template_check.py)."""
+    return {"task": use.text, "question": use.decision.message, "prompts": params.prompts}
+
+
+def tool_result_context(api: Any, call: Any, params: FlowParams) -> dict[str, Any]:
+    """What `tool_result.j2` and its system message are rendered with: the API called and the
+    call's arguments as JSON (also by the template check)."""
+    return {"api": api, "arguments": call_arguments(call), "prompts": params.prompts}
+
+
+def tool_answer_context(use: ToolUse, params: FlowParams) -> dict[str, Any]:
+    """What `tool_answer.j2` is rendered with: the request, any question and reply, and the
+    tools' results (also by the template check)."""
+    return {
+        "task": use.text,
+        "exchange": use.exchange,
+        "calls": use.results,
+        "prompts": params.prompts,
+    }
+
+
 def answer_with_tools(
     uses: list[ToolUse], skill: Skill, params: FlowParams, steps: LLMSteps
 ) -> dict[str, Chat]:
@@ -89,12 +118,8 @@ def answer_with_tools(
     settings = params.answers
 
     def decide(use: ToolUse) -> LLMRequest:
-        prompt = skill.render(
-            "answer",
-            task=use.text,
-            answer_format=use.instruction.answer_format,
-            prompts=params.prompts,
-        )
+        context = answer_context(use.text, use.instruction.answer_format, params)
+        prompt = skill.render("answer", **context)
         return LLMRequest(
             item_id=use.decision_id,
             messages=skill.answer_messages(user_turn(prompt), *use.exchange, tools=use.tools),
@@ -105,9 +130,7 @@ def answer_with_tools(
     def reply_as_user(use: ToolUse) -> LLMRequest:
         return LLMRequest(
             item_id=stable_id(use.decision_id, "user_reply"),
-            messages=skill.messages(
-                "user_reply", task=use.text, question=use.decision.message, prompts=params.prompts
-            ),
+            messages=skill.messages("user_reply", **user_reply_context(use, params)),
             response_model=contracts(params.limits).user_reply,
             max_tokens=settings.follow_up_max_tokens,
         )
@@ -117,21 +140,13 @@ def answer_with_tools(
         api = next(api for api in use.library.apis if api.name == call.name)
         return LLMRequest(
             item_id=stable_id(use.instruction_id, "tool_result", number),
-            messages=skill.messages(
-                "tool_result", api=api, arguments=call_arguments(call), prompts=params.prompts
-            ),
+            messages=skill.messages("tool_result", **tool_result_context(api, call, params)),
             response_model=tool_result_model(params.limits),
             max_tokens=settings.tool_max_tokens,
         )
 
     def reply(use: ToolUse) -> LLMRequest:
-        prompt = skill.render(
-            "tool_answer",
-            task=use.text,
-            exchange=use.exchange,
-            calls=use.results,
-            prompts=params.prompts,
-        )
+        prompt = skill.render("tool_answer", **tool_answer_context(use, params))
         return LLMRequest(
             item_id=stable_id(use.instruction_id, "tool_answer"),
             messages=skill.answer_messages(user_turn(prompt)),

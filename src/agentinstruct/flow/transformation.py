@@ -39,6 +39,12 @@ def _passage_text(agent: TransformationAgent, output: Any) -> str:
     return output.model_dump_json() if agent.output == "api_library" else output.passage
 
 
+def transform_context(agent: TransformationAgent, text: str, params: FlowParams) -> dict[str, Any]:
+    """What `transform.j2` and its system message are rendered with; shared with the template
+    check, which renders them on samples when the skill loads (template_check.py)."""
+    return {"agent": agent, "text": text, "prompts": params.prompts}
+
+
 def transform_passages(
     chunks: pd.DataFrame, run_plan: pd.DataFrame, skill: Skill, params: FlowParams, llm: LLMGateway
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -63,7 +69,7 @@ def transform_passages(
         return LLMRequest(
             item_id=stable_id(chunk.chunk_id, agent),
             messages=skill.messages(
-                "transform", agent=agents[agent], text=chunk.text, prompts=params.prompts
+                "transform", **transform_context(agents[agent], chunk.text, params)
             ),
             response_model=_response_model(agents[agent], params.limits),
             max_tokens=params.transformation.max_tokens,

@@ -28,7 +28,12 @@ from agentinstruct.gateway.batch_ledger import BatchLedger, LedgerEntry
 from agentinstruct.gateway.budget import BudgetExhausted
 from agentinstruct.gateway.cache import CachedResponse
 from agentinstruct.gateway.config import Credentials, GatewayConfig
-from agentinstruct.gateway.errors import FINAL_OUTPUT_FAILURES, failure_record, is_transient
+from agentinstruct.gateway.errors import (
+    FINAL_OUTPUT_FAILURES,
+    answer_record,
+    failure_record,
+    is_transient,
+)
 from agentinstruct.gateway.gateway import LLMGateway
 from agentinstruct.gateway.instructor_internals import RequestBodies, parse_completion
 from agentinstruct.gateway.message_batches import MessageBatches
@@ -253,7 +258,7 @@ class BatchGateway(LLMGateway):
                 continue
             except SCHEMA_FAILURES:
                 continue  # left unsettled: asked online, where Instructor re-asks
-            response = CachedResponse(output.model_dump_json(), prompt, completion)
+            response = answer_record(output, prompt, completion)
             answered.append((line.key, response))
             settled[line.key] = (response, cost_usd)
             bar.update(1)

@@ -109,7 +109,17 @@ class GatewayConfig(BaseModel):
     transport_retries: int = Field(
         default=3, ge=0, description="retries on 429, 5xx, timeouts and connection errors"
     )
-    timeout_s: float = Field(default=600, gt=0)
+    timeout_s: float = Field(
+        default=180,
+        gt=0,
+        description="seconds one request may take; a request that timed out is tried once more",
+    )
+    run_timeout_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="seconds after the run's start past which no new call starts: the items"
+        " left become failure records (`deadline`) that a re-run asks again",
+    )
     input_cost_per_token: float | None = Field(
         default=None, ge=0, description="USD, for a model missing from LiteLLM's price map"
     )
@@ -117,8 +127,10 @@ class GatewayConfig(BaseModel):
     cache_path: str = "data/llm_cache/responses.sqlite"
     cache_failures: bool = Field(
         default=True,
-        description="also cache answers that failed their schema after the re-asks, so a re-run"
-        " repeats them without calls; false retries them. Transport errors are never cached",
+        description="also cache failures the same request would meet again (cut at max_tokens,"
+        " past a guard, a well-formed answer outside its schema, a 400), so a re-run repeats"
+        " them without calls; false asks them again. Transient failures (429, 5xx, timeouts,"
+        " budget, refusals, invalid JSON) are never cached: a re-run asks them again",
     )
     progress: bool = True
     shared_by: int = Field(

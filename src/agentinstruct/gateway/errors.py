@@ -1,15 +1,15 @@
-"""Which failures end a run, which deserve another try, and how a failure is recorded."""
-
-import json
+"""Which failures end a run, which deserve another try, and how an answer or a failure is
+recorded (secrets removed)."""
 
 import litellm
-from pydantic import ValidationError
+from pydantic import BaseModel
 
 from agentinstruct.gateway.cache import CachedResponse
 from agentinstruct.gateway.instructor_internals import (
     IncompleteOutputException,
     InstructorRetryException,
 )
+from agentinstruct.redaction import redact
 from agentinstruct.schemas.limits import OverLimitError
 
 # Misconfiguration fails the run at once instead of turning every item into a failure record.
@@ -32,6 +32,8 @@ TRANSIENT_ERRORS = (
 FINAL_OUTPUT_FAILURES = (IncompleteOutputException, OverLimitError)
 ERROR_CHARS = 500
 MAX_BACKOFF_S = 30.0
+TIMEOUT_RETRIES = 1  # a request that timed out twice will time out again: the next item waits
+REFUSAL = "Refusal"  # the error type of an answer the model declined to give
 # Why a request failed, by the error it ended with (the record's `error_type`): what the run
 # report counts, so a user sees "max_tokens" or "over_limit" beside "schema" at a glance.
 _REASONS = {
@@ -40,7 +42,13 @@ _REASONS = {
     "ValidationError": "schema",
     "InstructorRetryException": "schema",  # how records written before reasons named it
     "JSONDecodeError": "invalid_json",
+    REFUSAL: "refusal",
     "BudgetExhausted": "budget",
+    "DeadlinePassed": "deadline",
+    "FatalEndpointError": "fatal",
+    "BadRequestError": "bad_request",
+    "ContextWindowExceededError": "bad_request",
+    "UnprocessableEntityError": "bad_request",
     "RateLimitError": "rate_limited",
     "Timeout": "timeout",
     "APIConnectionError": "endpoint",
@@ -50,10 +58,17 @@ _REASONS = {
 }
 
 
-def failure_reason(error_type: str | None) -> str:
-    """The reason of a failure record: max_tokens, over_limit, schema, invalid_json, budget,
-    rate_limited, timeout, endpoint, or error."""
-    return _REASONS.get(error_type or "", "error")
+_INVALID_JSON = ("json_invalid", "Invalid JSON", "JSONDecodeError")
+
+
+def failure_reason(error_type: str | None, error: str | None = None) -> str:
+    """The reason of a failure record: max_tokens, over_limit, schema, invalid_json, refusal,
+    bad_request, budget, deadline, rate_limited, timeout, endpoint, or error. Pydantic names
+    JSON that does not parse a ValidationError too: its message tells them apart."""
+    reason = _REASONS.get(error_type or "", "error")
+    if reason == "schema" and error and any(mark in error for mark in _INVALID_JSON):
+        return "invalid_json"
+    return reason
 
 
 def error_usage(error: Exception) -> object:
@@ -65,14 +80,43 @@ def error_usage(error: Exception) -> object:
     return usage
 
 
-def failure_record(error: Exception, usage: object = None) -> CachedResponse:
-    """A failed request as the cache stores it: no content, the error class and message."""
+class DeadlinePassed(Exception):
+    """No new call: the run's `run_timeout_s` has passed. A re-run asks it again."""
+
+    def __init__(self, run_timeout_s: float | None) -> None:
+        super().__init__(f"run_timeout_s={run_timeout_s} passed before this call could start")
+
+
+def answer_record(output: BaseModel, prompt_tokens: int, completion_tokens: int) -> CachedResponse:
+    """A validated answer as the cache stores it, without a configured secret or anything
+    shaped like a key that the model (or an endpoint echoing the prompt) wrote into it."""
+    return CachedResponse(
+        content=redact(output.model_dump_json(), named_values=False),
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+    )
+
+
+def refusal_text(error: BaseException) -> str | None:
+    """What the model said instead of answering (OpenAI's `refusal` field), if it refused."""
+    completion = getattr(error, "last_completion", None)
+    try:
+        return getattr(completion.choices[0].message, "refusal", None) or None
+    except (AttributeError, IndexError, TypeError):
+        return None
+
+
+def failure_record(
+    error: Exception, usage: object = None, refusal: str | None = None
+) -> CachedResponse:
+    """A failed request as the cache stores it: no content, the error class and message (a
+    refusal's own words), secrets removed."""
     return CachedResponse(
         content=None,
         prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
         completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
-        error_type=type(error).__name__,
-        error=str(error)[:ERROR_CHARS],
+        error_type=REFUSAL if refusal else type(error).__name__,
+        error=redact(refusal or str(error))[:ERROR_CHARS],
     )
 
 
@@ -96,14 +140,39 @@ def is_fatal(error: BaseException | None) -> bool:
     return isinstance(error, FATAL_ERRORS)
 
 
+class FatalEndpointError(RuntimeError):
+    """The endpoint refused the run itself (bad key, no access, unknown model): every other
+    call would fail the same way, so the run stops at once with what to fix."""
+
+
+_FIXES = (
+    (
+        litellm.AuthenticationError,
+        "the endpoint refused the API key (401): set it in conf/local/credentials.yml or the"
+        " provider's environment variable (docs/configuration.md)",
+    ),
+    (
+        litellm.PermissionDeniedError,
+        "the key may not use this model or endpoint (403): check the account's access",
+    ),
+    (
+        litellm.NotFoundError,
+        "the model or endpoint was not found (404): check the model name and api_base of the"
+        " catalog entry",
+    ),
+)
+
+
+def fatal_error(model: str, error: BaseException) -> FatalEndpointError:
+    """One line: the model, what to fix, and the endpoint's own words (secrets removed)."""
+    fix = next((text for kind, text in _FIXES if isinstance(error, kind)), "fatal endpoint error")
+    said = redact(" ".join(str(error).split()))[:200]
+    return FatalEndpointError(f"{model}: {fix}. The endpoint said: {said}")
+
+
 def is_transient(error: BaseException | None) -> bool:
     return isinstance(error, TRANSIENT_ERRORS)
 
 
-def is_schema_failure(error: Exception) -> bool:
-    """The model's own output failed its contract: the same request would fail the same way."""
-    if isinstance(error, IncompleteOutputException):
-        return True
-    return isinstance(error, InstructorRetryException) and isinstance(
-        error.__cause__, ValidationError | json.JSONDecodeError | OverLimitError
-    )
+def is_timeout(error: BaseException | None) -> bool:
+    return isinstance(error, litellm.Timeout)

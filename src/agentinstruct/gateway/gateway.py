@@ -6,6 +6,7 @@ that still fails after its retries comes back as a failure record, never as a cr
 
 import asyncio
 import contextvars
+import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -21,12 +22,18 @@ from agentinstruct.gateway.cache import CachedResponse, cache_key
 from agentinstruct.gateway.config import Credentials, GatewayConfig
 from agentinstruct.gateway.errors import (
     MAX_BACKOFF_S,
+    TIMEOUT_RETRIES,
+    DeadlinePassed,
+    FatalEndpointError,
+    answer_record,
     error_usage,
     failure_reason,
     failure_record,
+    fatal_error,
     is_fatal,
-    is_schema_failure,
+    is_timeout,
     is_transient,
+    refusal_text,
     retry_after_s,
     transport_cause,
 )
@@ -39,6 +46,9 @@ from agentinstruct.gateway.providers import output_cap, require_api_key
 from agentinstruct.gateway.records import CallRecord, LLMRequest, LLMResult
 from agentinstruct.gateway.stores import open_cache
 from agentinstruct.gateway.throttle import Throttle
+from agentinstruct.redaction import remember_secret
+from agentinstruct.run_lock import RUN_STARTED_ENV
+from agentinstruct.schemas.frames import is_permanent
 
 litellm.suppress_debug_info = True
 speed_up_instructor()
@@ -69,6 +79,11 @@ class LLMGateway:
         self.config = config
         self._generation = config.generation.model_dump(exclude_none=True)
         self._credentials = credentials or Credentials()
+        for entry in _each(self._credentials):
+            if entry.api_key is not None:
+                remember_secret(entry.api_key.get_secret_value())
+        self._deadline = _deadline(config.run_timeout_s)
+        self._fatal: FatalEndpointError | None = None
         self.throttle = Throttle(
             config.concurrency, config.requests_per_minute, config.tokens_per_minute
         )
@@ -160,12 +175,26 @@ class LLMGateway:
                 bar.update(1)
                 return result
 
-            return list(await asyncio.gather(*map(run_one, requests, keys)))
+            pairs = zip(requests, keys, strict=True)
+            tasks = [asyncio.ensure_future(run_one(request, key)) for request, key in pairs]
+            try:
+                return list(await asyncio.gather(*tasks))
+            except BaseException:  # a fatal answer: nothing queued behind it is sent
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                raise
 
         return run_on_gateway_loop(run_all())
 
     def _usable(self, hit: CachedResponse | None) -> bool:
-        return hit is not None and (hit.content is not None or self.config.cache_failures)
+        """An answer, or a failure the same request would meet again (cached by an earlier
+        version for any reason: only a permanent one is kept)."""
+        if hit is None:
+            return False
+        return hit.content is not None or (
+            self.config.cache_failures and is_permanent(failure_reason(hit.error_type, hit.error))
+        )
 
     def _params(self, request: LLMRequest) -> dict[str, Any]:
         """The generation settings of a request: its own max_tokens, at most the model's cap."""
@@ -214,12 +243,19 @@ class LLMGateway:
         re-asks."""
         async with self.throttle.slot(tokens):
             sent_at = time.monotonic()
+            if self._fatal is not None:  # another call met a fatal answer while this one queued
+                raise self._fatal
+            timeout_s = self.config.timeout_s
+            if self._deadline is not None:
+                timeout_s = min(timeout_s, self._deadline - time.time())
+                if timeout_s <= 0:
+                    return _Attempt(sent_at, 0.0, error=DeadlinePassed(self.config.run_timeout_s))
             if self.budget is not None:
                 most_usd = self.pricing.most_usd(request, params["max_tokens"])
                 if not await self._within_budget(key, most_usd):
                     return _Attempt(sent_at, 0.0, error=self.budget.exhausted(most_usd))
             try:
-                output, completion = await self._ask(request, params)
+                output, completion = await self._ask(request, params, timeout_s)
             except Exception as error:  # one bad call must not end the run: it becomes a record
                 self._spent(key, error_usage(error))
                 return _Attempt(sent_at, time.monotonic() - sent_at, error=error)
@@ -255,33 +291,43 @@ class LLMGateway:
         misconfiguration (bad key, unknown model) ends the run."""
         cause = transport_cause(attempt.error)
         if is_fatal(attempt.error) or is_fatal(cause):
-            raise attempt.error
+            if self._fatal is None:
+                self._fatal = fatal_error(self.model, cause if is_fatal(cause) else attempt.error)
+            raise self._fatal from None  # the endpoint's error is in the message, redacted
+        if is_timeout(cause) and retry >= TIMEOUT_RETRIES:
+            return False
         if is_transient(cause) and retry < self.config.transport_retries:
             await self._back_off(cause, retry, attempt.sent_at)
             return True
         return False
 
     def _settle(self, attempt: "_Attempt", key: str) -> tuple[CachedResponse, float]:
-        """The attempt as a cache entry and its cost; answers are cached, schema failures too
-        when `cache_failures` is on (the same request would fail the same way)."""
+        """The attempt as a cache entry and its cost; answers are cached, and failures the
+        same request would meet again too when `cache_failures` is on."""
         if attempt.error is not None:
             # what failed reads better than Instructor's wrapper around it (and names the reason)
             reported = transport_cause(attempt.error) or attempt.error
-            response = failure_record(reported, error_usage(attempt.error))
-            if self.config.cache_failures and is_schema_failure(attempt.error):
+            response = failure_record(
+                reported, error_usage(attempt.error), refusal_text(attempt.error)
+            )
+            if self.config.cache_failures and is_permanent(
+                failure_reason(response.error_type, response.error)
+            ):
                 self._cache.put(key, self.model, response)
             return response, 0.0
         usage = getattr(attempt.completion, "usage", None)
-        response = CachedResponse(
-            content=attempt.output.model_dump_json(),
-            prompt_tokens=_tokens(usage, "prompt_tokens"),
-            completion_tokens=_tokens(usage, "completion_tokens"),
+        response = answer_record(
+            attempt.output,
+            _tokens(usage, "prompt_tokens"),
+            _tokens(usage, "completion_tokens"),
         )
         self._cache.put(key, self.model, response)
         hidden = getattr(attempt.completion, "_hidden_params", None) or {}
         return response, float(hidden.get("response_cost") or 0.0)
 
-    async def _ask(self, request: LLMRequest, params: dict[str, Any]) -> tuple[BaseModel, Any]:
+    async def _ask(
+        self, request: LLMRequest, params: dict[str, Any], timeout_s: float
+    ) -> tuple[BaseModel, Any]:
         """One Instructor call (with its re-asks); transport retries are ours, not LiteLLM's."""
         return await self._client.chat.completions.create_with_completion(
             model=self.model,
@@ -289,7 +335,7 @@ class LLMGateway:
             response_model=call_model(request.response_model),
             max_retries=self.config.max_retries,
             num_retries=0,
-            timeout=self.config.timeout_s,
+            timeout=timeout_s,
             drop_params=True,
             **params,
             **self._call_kwargs,
@@ -335,7 +381,9 @@ class LLMGateway:
                 completion_tokens=response.completion_tokens,
                 error_type=response.error_type,
                 error=response.error,
-                reason=None if output is not None else failure_reason(response.error_type),
+                reason=None
+                if output is not None
+                else failure_reason(response.error_type, response.error),
                 **record,
             ),
         )
@@ -350,6 +398,29 @@ class _Attempt:
     output: BaseModel | None = None
     completion: Any = None
     error: Exception | None = None
+
+
+def _each(credentials: Credentials | dict[str, Credentials]) -> list[Credentials]:
+    return list(credentials.values()) if isinstance(credentials, dict) else [credentials]
+
+
+def _deadline(run_timeout_s: float | None) -> float | None:
+    """The epoch second after which no call starts: `run_timeout_s` after the run began."""
+    if run_timeout_s is None:
+        return None
+    started = float(os.environ.get(RUN_STARTED_ENV) or _first_gateway_opened())
+    return started + run_timeout_s
+
+
+_opened_at: list[float] = []
+
+
+def _first_gateway_opened() -> float:
+    """Without `kedro run`'s start (a session of its own, a notebook): this process's first
+    gateway."""
+    if not _opened_at:
+        _opened_at.append(time.time())
+    return _opened_at[0]
 
 
 def _estimated_tokens(request: LLMRequest, max_tokens: int) -> int:

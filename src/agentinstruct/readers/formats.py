@@ -1,11 +1,10 @@
 """Readers by file type: each turns a file's bytes into Markdown-like text (headings, paragraphs,
 lists) plus what is known about the document, or says why it has no text.
 
-Chosen libraries: trafilatura for HTML (drops navigation, headers, footers and cookie
-banners; ~6 ms for a page); pypdf for PDF (pure Python, the text layer: 1.15 s for a 36-page
-manual where pdfplumber takes 3.7 s and finds 4% fewer characters; running headers and footers
-are dropped here, as lines that repeat at the top or bottom of pages); python-docx for Word.
-Each is imported only when a file of its kind is read.
+Chosen libraries: trafilatura for HTML (readers/html.py); pypdf for PDF (pure Python, the text
+layer: 1.15 s for a 36-page manual where pdfplumber takes 3.7 s and finds 4% fewer characters;
+running headers and footers are dropped here, as lines that repeat at the top or bottom of
+pages); python-docx for Word. Each is imported only when a file of its kind is read.
 """
 
 import io
@@ -13,8 +12,11 @@ import re
 from collections import Counter
 from collections.abc import Callable
 
+from agentinstruct.readers.archives import archive_refusal
 from agentinstruct.readers.decoding import decode
 from agentinstruct.readers.extracted import Extracted
+from agentinstruct.readers.html import read_html
+from agentinstruct.readers.options import ReadOptions
 from agentinstruct.readers.tables import TABLE_READERS, TABLE_SUFFIXES
 
 PAGE_EDGE_LINES = 1  # lines at the top and bottom of a page that may be a header or footer
@@ -26,26 +28,9 @@ REPEATED_ON = 0.2
 _DIGITS = re.compile(r"\d+")
 
 
-def read_text(data: bytes, encoding: str | None) -> Extracted:
-    decoded = decode(data, encoding)
+def read_text(data: bytes, options: ReadOptions) -> Extracted:
+    decoded = decode(data, options.encoding)
     return Extracted(decoded.text, decoded.reason, "text", decoded.encoding)
-
-
-def read_html(data: bytes, encoding: str | None) -> Extracted:
-    """The main content as Markdown; navigation, headers and footers are left behind."""
-    import trafilatura
-
-    decoded = decode(data, encoding)
-    if decoded.text is None:
-        return Extracted(None, decoded.reason, "html")
-    text = trafilatura.extract(
-        decoded.text, output_format="markdown", include_formatting=True, favor_recall=True
-    )
-    metadata = trafilatura.extract_metadata(decoded.text)
-    title = metadata.title if metadata is not None else None
-    if not text:
-        return Extracted(None, "empty: no main text in the page", "html", decoded.encoding)
-    return Extracted(text, None, "html", decoded.encoding, title)
 
 
 def _page_edges(pages: list[list[str]]) -> set[str]:
@@ -66,20 +51,24 @@ def _is_edge(index: int, count: int) -> bool:
     return index < PAGE_EDGE_LINES or index >= count - PAGE_EDGE_LINES
 
 
-def read_pdf(data: bytes, encoding: str | None) -> Extracted:
-    """The text layer, page after page, without running headers and footers."""
+def read_pdf(data: bytes, options: ReadOptions) -> Extracted:
+    """The text layer, page after page, without running headers and footers. An encrypted PDF
+    whose user password is empty (every viewer opens it) is read; one that needs a password is
+    quarantined."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import DependencyError, PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            return Extracted(None, "encrypted PDF", "pdf")
+        if reader.is_encrypted and not reader.decrypt(""):
+            return Extracted(None, "encrypted PDF: needs a password", "pdf")
         pages = [
             [line.strip() for line in (page.extract_text() or "").splitlines() if line.strip()]
             for page in reader.pages
         ]
         title = (reader.metadata or {}).get("/Title")
+    except DependencyError as error:  # AES needs the `cryptography` package
+        return Extracted(None, f"encrypted PDF: {error}", "pdf")
     except (PdfReadError, ValueError, KeyError) as error:
         return Extracted(None, f"unreadable PDF: {error}", "pdf")
     if not any(pages):
@@ -92,11 +81,15 @@ def read_pdf(data: bytes, encoding: str | None) -> Extracted:
     return Extracted(text, None, "pdf", None, str(title) if title else None, len(pages))
 
 
-def read_docx(data: bytes, encoding: str | None) -> Extracted:
-    """Paragraphs in order, headings as Markdown headings, list items as bullets, tables as rows."""
+def read_docx(data: bytes, options: ReadOptions) -> Extracted:
+    """Paragraphs in order, headings as Markdown headings, list items as bullets, tables as rows.
+    A zip bomb is refused before python-docx unpacks it."""
     from docx import Document
     from docx.opc.exceptions import PackageNotFoundError
 
+    refusal = archive_refusal(data, options)
+    if refusal:
+        return Extracted(None, refusal, "docx")
     try:
         document = Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError) as error:
@@ -124,7 +117,7 @@ def read_docx(data: bytes, encoding: str | None) -> Extracted:
     return Extracted("\n\n".join(blocks), None, "docx", None, title)
 
 
-READERS: dict[str, Callable[[bytes, str | None], Extracted]] = {
+READERS: dict[str, Callable[[bytes, ReadOptions], Extracted]] = {
     "text": read_text,
     "html": read_html,
     "pdf": read_pdf,
@@ -144,10 +137,10 @@ SUFFIXES = {
 READER_NAMES = {*READERS, *TABLE_READERS}
 
 
-def read(suffix: str, data: bytes, readers: dict[str, str], encoding: str | None) -> Extracted:
+def read(suffix: str, data: bytes, readers: dict[str, str], options: ReadOptions) -> Extracted:
     """The file read by the reader its suffix names (`readers` maps suffixes to reader names)."""
     name = readers[suffix]
     try:
-        return READERS[name](data, encoding)
+        return READERS[name](data, options)
     except Exception as error:  # a malformed file must become a quarantine record, not a crash
         return Extracted(None, f"unreadable: {type(error).__name__}: {error}", name)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from agentinstruct.datasets.marker_dataset import MarkerDataset
-from agentinstruct.flow.partitions import WHOLE, completion_marker, partition_names
+from agentinstruct.flow.partitions import WHOLE, completion_marker, is_done, partition_names
 from agentinstruct.flow.pipeline import CORPUS, GATHER, PARTITION_TAG
 from agentinstruct.params import FlowParams
 from agentinstruct.scale.sessions import Project, run_session
@@ -128,8 +128,9 @@ class _Progress:
         )
 
 
-def _pending(project: Project, skill: str) -> tuple[list[str], list[str]]:
-    """Ingest and split the corpus; the partitions that still need to run, and all of them."""
+def _pending(project: Project, skill: str) -> tuple[list[str], dict[str, Path]]:
+    """Ingest and split the corpus; the partitions that still need to run, and the marker file
+    of every partition."""
     with project.session(partition=WHOLE) as session:
         session.run(pipeline_names=[skill], tags=[CORPUS])
         catalog = session.load_context().catalog
@@ -141,13 +142,41 @@ def _pending(project: Project, skill: str) -> tuple[list[str], list[str]]:
     folder = whole_marker.parent.parent
     names = partition_names(index)
     _remove_stale(folder, names)
+    markers = {name: folder / name / whole_marker.name for name in names}
     pending = []
-    for name in names:
-        marker = MarkerDataset(str(folder / name / whole_marker.name)).load() or {}
-        expected = completion_marker(index, name, params, skill_spec)
-        if any(marker.get(key) != value for key, value in expected.items()):
+    for name, path in markers.items():
+        marker = MarkerDataset(str(path)).load() or {}
+        if not is_done(marker, completion_marker(index, name, params, skill_spec)):
             pending.append(name)
-    return pending, names
+    return pending, markers
+
+
+def report_failures(skill: str, markers: Iterable[Path]) -> dict[str, dict[str, Any]]:
+    """Say on the console how many requests failed and why, and which a re-run asks again;
+    returns the failures by reason over every partition."""
+    total: dict[str, dict[str, Any]] = {}
+    for path in markers:
+        marker = MarkerDataset(str(path)).load() or {}
+        for reason, entry in (marker.get("failures") or {}).items():
+            seen = total.setdefault(reason, {**entry, "requests": 0})
+            seen["requests"] += entry["requests"]
+    if not total:
+        return total
+    retried = {reason: entry for reason, entry in total.items() if entry["retried_on_rerun"]}
+    logger.warning(
+        "%s: %d requests failed (%s)%s",
+        skill,
+        sum(entry["requests"] for entry in total.values()),
+        ", ".join(f"{reason} {entry['requests']}" for reason, entry in total.items()),
+        f"; the {sum(e['requests'] for e in retried.values())} failed for "
+        f"{', '.join(retried)} are asked again by a re-run (`kedro run --pipeline={skill}`;"
+        " what succeeded comes from the cache)"
+        if retried
+        else "; these would fail again and are not asked again",
+    )
+    for reason, entry in total.items():
+        logger.warning("%s: %s, e.g.: %s", skill, reason, entry.get("example", "")[:300])
+    return total
 
 
 def _remove_stale(folder: Path, names: Iterable[str]) -> None:
@@ -168,7 +197,8 @@ def run_partitioned(
     """Each skill's flow over its corpus in partitions; returns what ran, per skill."""
     summary: dict[str, Any] = {}
     for skill in skills:
-        pending, names = _pending(project, skill)
+        pending, markers = _pending(project, skill)
+        names = list(markers)
         logger.info(
             "%s: %d partitions, %d to run (%d complete, skipped)",
             skill,
@@ -184,5 +214,9 @@ def run_partitioned(
                 child.submit(gather_session).result()
         else:
             gather_session()
-        summary[skill] = {"partitions": len(names), "ran": pending}
+        summary[skill] = {
+            "partitions": len(names),
+            "ran": pending,
+            "failures": report_failures(skill, markers.values()),
+        }
     return summary

@@ -278,6 +278,18 @@ class HuggingFaceExportSchema(_Frame):
         return column.map(lambda messages: is_chat(to_plain(messages))).astype(bool)
 
 
+# Failures the same request would meet again (cut at max_tokens, past a guard, a well-formed
+# answer outside its schema, a 400): recorded for good, and not asked again by a re-run. Every
+# other reason (rate_limited, timeout, endpoint, budget, deadline, refusal, invalid_json, error)
+# is asked again by the next run, and keeps the partition from counting as done.
+PERMANENT_REASONS = frozenset({"max_tokens", "over_limit", "schema", "bad_request"})
+
+
+def is_permanent(reason: str | None) -> bool:
+    """Whether a failure with this reason would recur: not worth asking again."""
+    return reason in PERMANENT_REASONS
+
+
 class CallLogSchema(_Frame):
     """One row per LLM request of a stage: what it cost and how it ended."""
 
@@ -299,8 +311,8 @@ class CallLogSchema(_Frame):
     error: Series[str] = pa.Field(nullable=True)
     reason: Series[str] = pa.Field(
         nullable=True,
-        description="why a call failed: max_tokens, over_limit, schema, invalid_json, budget,"
-        " rate_limited, timeout, endpoint or error",
+        description="why a call failed: max_tokens, over_limit, schema, bad_request (lasting);"
+        " invalid_json, refusal, budget, deadline, rate_limited, timeout, endpoint, error",
     )
 
     @pa.dataframe_check(name="failed_calls_carry_their_error")

@@ -1,0 +1,127 @@
+"""Nothing lost: a run whose calls failed for a passing reason (a burst of 429s, a budget too
+small) is finished by the next run, which pays only for what failed; a run that makes no pair
+still ends with its report."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from agentinstruct.devtools.fake_openai import FakeOpenAIServer, Faults
+from agentinstruct.devtools.scratch_project import point_at_server
+from agentinstruct.scale.partitioned_run import in_process, run_partitioned
+from agentinstruct.scale.sessions import Project
+from tests.kedro_runs import SKILL, latest_pairs, latest_report, versions
+
+COMPACT = {"size_profile": "compact"}
+
+
+@pytest.fixture
+def server():
+    servers = []
+
+    def start(**kwargs) -> FakeOpenAIServer:
+        servers.append(FakeOpenAIServer(latency_s=0.0, **kwargs).start())
+        return servers[-1]
+
+    yield start
+    for running in servers:
+        running.stop()
+
+
+def _run(project: Path, base_url: str, **teacher: object) -> dict:
+    point_at_server(project, base_url, concurrency=4, **teacher)
+    return run_partitioned(Project(str(project), runtime_params=COMPACT), [SKILL], in_process)[
+        SKILL
+    ]
+
+
+def _outputs_removed(project: Path) -> None:
+    for folder in (project / "data").iterdir():
+        if folder.name != "01_raw":
+            shutil.rmtree(folder)
+
+
+def _paid(endpoint: FakeOpenAIServer) -> int:
+    return endpoint.served["ok"]
+
+
+def _kept_ids(project: Path) -> list[str]:
+    path = versions(project, f"data/07_model_output/{SKILL}/curated_pairs.parquet")[-1]
+    return sorted(pd.read_parquet(path)["pair_id"])
+
+
+@pytest.mark.parametrize("fault", ["rate_limited", "budget"])
+def test_a_rerun_finishes_what_failed_and_pays_only_for_it(project, server, fault) -> None:
+    healthy = server()
+    _run(project, healthy.base_url)
+    uninterrupted_pairs = sorted(latest_pairs(project)["pair_id"])
+    uninterrupted_kept, paid_once = _kept_ids(project), _paid(healthy)
+    cost = latest_report(project)["llm"]["total"]["cost_usd"]
+    _outputs_removed(project)  # the cache too: the same run again, this time interrupted
+
+    if fault == "rate_limited":  # a burst of 429s that retries do not outlast
+        failing = server(faults=Faults(rate_limited=0.5, retry_after_s=0.0))
+        first = _run(project, failing.base_url, transport_retries=0)
+    else:  # a budget that runs out part way
+        failing = server()
+        first = _run(project, failing.base_url, budget_usd=cost / 3)
+    assert first["failures"][fault]["retried_on_rerun"]
+    assert len(latest_pairs(project)) < len(uninterrupted_pairs)
+    marker = json.loads(
+        (project / f"data/02_intermediate/{SKILL}/partitions/00000-of-00001/done.json").read_text()
+    )
+    assert marker["complete"] is False and marker["failures"][fault]["requests"] > 0
+
+    again = server()
+    second = _run(project, again.base_url, budget_usd=cost * 10)
+    assert second["ran"] == ["00000-of-00001"] and second["failures"] == {}
+    assert sorted(latest_pairs(project)["pair_id"]) == uninterrupted_pairs
+    assert _kept_ids(project) == uninterrupted_kept
+    assert _paid(failing) + _paid(again) == paid_once  # nothing answered was asked twice
+
+    third = _run(project, again.base_url, budget_usd=cost * 10)
+    assert third["ran"] == [] and _paid(again) + _paid(failing) == paid_once
+
+
+@pytest.mark.parametrize(
+    "teacher",
+    [
+        pytest.param({"budget_usd": 0.0}, id="budget-zero"),
+        pytest.param({"api_base": "http://127.0.0.1:9/v1"}, id="connection-refused"),
+        pytest.param({"faults": Faults(rate_limited=1.0, retry_after_s=0.0)}, id="always-429"),
+        pytest.param({"faults": Faults(malformed=1.0)}, id="invalid-json"),
+    ],
+)
+def test_a_run_that_makes_no_pair_ends_with_its_report(project, server, teacher) -> None:
+    endpoint = server(faults=teacher.pop("faults", Faults()))
+    base_url = teacher.pop("api_base", endpoint.base_url)
+    result = _run(project, base_url, transport_retries=0, max_retries=0, **teacher)
+    report = latest_report(project)
+    assert report["stages"]["pairs"] == 0 and len(latest_pairs(project)) == 0
+    assert _kept_ids(project) == []
+    assert result["failures"] and all(e["retried_on_rerun"] for e in result["failures"].values())
+    assert (
+        sum(e["requests"] for e in result["failures"].values())
+        == (report["llm"]["total"]["failed"])
+    )
+
+
+@pytest.mark.parametrize("corpus", ["empty", "unusable"])
+def test_a_corpus_with_no_usable_document_ends_with_its_report(project, server, corpus) -> None:
+    raw = project / "data" / "01_raw" / SKILL
+    shutil.rmtree(raw)
+    raw.mkdir()
+    if corpus == "unusable":  # binary, too short, a link out of the folder
+        (raw / "blob.bin").write_bytes(bytes(range(256)) * 8)
+        (raw / "short.txt").write_text("Too short.")
+        (raw / "passwd.txt").symlink_to("/etc/passwd")
+    endpoint = server()
+    result = _run(project, endpoint.base_url)
+    report = latest_report(project)
+    assert result["failures"] == {} and sum(endpoint.served.values()) == 0
+    assert report["inputs"]["documents_used"] == 0 and report["stages"]["pairs"] == 0
+    assert report["inputs"]["quarantined"] == (3 if corpus == "unusable" else 0)
+    assert len(latest_pairs(project)) == 0 and _kept_ids(project) == []
