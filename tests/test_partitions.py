@@ -8,6 +8,7 @@ import sys
 import pandas as pd
 import pytest
 
+from agentinstruct.datasets import SkillDataset
 from agentinstruct.flow.partitions import (
     _shares,
     partition_count,
@@ -18,6 +19,7 @@ from agentinstruct.params import FlowParams
 from agentinstruct.scale import partitioned_run
 from agentinstruct.scale.partitioned_run import in_process, run_partitioned
 from agentinstruct.scale.sessions import Project
+from tests.conftest import PROJECT_ROOT
 from tests.fake_llm import MODEL
 from tests.kedro_runs import SKILL, latest_pairs, latest_report, run_pipeline, versions
 
@@ -48,11 +50,13 @@ def test_a_document_stays_in_the_half_of_its_partition_when_the_corpus_doubles()
 def test_target_pairs_are_shared_in_proportion_and_add_up() -> None:
     assert _shares(10, [1, 1, 1], 3) == [4, 3, 3]
     assert sum(_shares(1001, [500, 250, 251, 7], 1008)) == 1001
-    documents = pd.DataFrame({"doc_id": [f"{i:016x}" for i in range(30)]})
+    documents = pd.DataFrame({"doc_id": [f"{i:016x}" for i in range(30)], "n_chars": 900})
     params = FlowParams.model_validate(
         {"partitions": {"documents_per_partition": 10}, "plan": {"target_pairs": 50}}
     )
-    parts, index = partition_documents(documents, params)
+    skills = PROJECT_ROOT / "conf/base/skills"
+    skill = SkillDataset(str(skills / SKILL), str(skills / "_shared")).load()
+    parts, index = partition_documents(documents, params, skill)
     assert len(parts) == 4 and sum(len(part) for part in parts.values()) == 30
     assert sum(entry["target_pairs"] for entry in index["partitions"]) == 50
     assert [entry["documents"] for entry in index["partitions"]] == [

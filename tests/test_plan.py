@@ -13,6 +13,7 @@ from agentinstruct.flow.plan import (
     pairs_per_seed_instruction,
     plan_run,
     planned_requests,
+    projected_requests,
 )
 from agentinstruct.params import FlowParams
 from agentinstruct.skill import Skill
@@ -114,7 +115,7 @@ def test_type_weights_set_the_shares(skill) -> None:
 
 
 def test_a_huge_one_line_file_stops_before_any_call_saying_how_to_go_on(
-    project, fake_teacher
+    project, fake_teacher, caplog
 ) -> None:
     """50 MB of text without a line break (or a sentence end) is planned in seconds, and its
     plan, far past `max_requests_without_confirmation`, stops the run before the first call."""
@@ -124,19 +125,30 @@ def test_a_huge_one_line_file_stops_before_any_call_saying_how_to_go_on(
     with pytest.raises(PlanTooLarge) as stopped:
         run_pipeline(project, teacher_model=MODEL)
     assert fake_teacher.calls == 0
+    assert "dump.txt: 50,000,000 characters, more than ingestion.warn_document_chars" in caplog.text
     message = str(stopped.value)
-    assert "dump.txt" in message and "No call was made" in message
+    assert "the largest document, dump.txt, has 50,000,000 characters" in message
+    assert "No call was made" in message
     assert f"--params={SKILL}.plan.max_requests_without_confirmation=" in message
     projected = int(re.search(r"makes about ([\d,]+) LLM requests", message)[1].replace(",", ""))
     assert projected > 50_000
     assert time.perf_counter() - started < 120
 
 
-def test_planned_requests_are_close_to_what_a_run_makes(project, fake_teacher) -> None:
+def test_planned_and_projected_requests_are_close_to_what_a_run_makes(
+    project, fake_teacher, skill
+) -> None:
+    """The plan's count (a partition's) and the corpus's projection from document sizes alone
+    (what the guard reads before any partition runs) are both near the requests made."""
     run_pipeline(project, teacher_model=MODEL)
-    plan = pd.concat(
-        pd.read_parquet(path)
-        for path in project.glob(f"data/02_intermediate/{SKILL}/partitions/*/run_plan.parquet")
+    intermediate = project / "data" / "02_intermediate" / SKILL / "partitions"
+    plan = pd.concat(pd.read_parquet(path) for path in intermediate.glob("*/run_plan.parquet"))
+    documents = pd.concat(
+        pd.read_parquet(path) for path in intermediate.glob("*/documents.parquet")
     )
     made = latest_report(project)["llm"]["total"]["requests"]
     assert 0.75 * made <= planned_requests(plan) <= 1.35 * made
+    params = FlowParams.model_validate({"plan": {"target_pairs": None}})
+    projected = projected_requests(documents, skill, params)
+    assert projected["chunks"] == len(plan["chunk_id"].unique())
+    assert 0.75 * made <= projected["requests"] <= 1.35 * made

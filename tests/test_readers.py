@@ -165,3 +165,21 @@ def test_deeply_nested_html_is_read_or_quarantined_saying_why() -> None:
     documents, reasons = _ingest({"deep.html": nested(300), "deeper.html": nested(3000)})
     assert documents.loc["deep.html", "text"] == BODY
     assert reasons["deeper.html"].startswith("too deeply nested: more than 2048 levels")
+
+
+def test_the_html_fallback_keeps_sections_whose_ids_name_their_headings() -> None:
+    """Documentation gives sections ids from their headings: `id="tools"` is content."""
+    sections = "".join(
+        f'<section id="{anchor}"><h2>{title}</h2><p>{title} explained at length: '
+        + "the steps, the options and what each one changes for the reader. " * 8
+        + "</p></section>"
+        for anchor, title in [
+            ("install", "Install"),
+            ("share-a-file", "Share a file"),
+            ("tools", "Tools"),
+        ]
+    )
+    page = f"<html><body><nav>Home Docs</nav><main>{sections}</main></body></html>"
+    text = "\n\n".join(content_blocks(document_fromstring(page)))
+    assert all(f"## {title}" in text for title in ("Install", "Share a file", "Tools"))
+    assert "Home Docs" not in text

@@ -591,6 +591,10 @@ ANSWER = {"role": "assistant", "content": "Paris is the capital of France."}
             _turns(USER, {"role": "assistant", "tool_calls": ["lookup"]}),
             "a tool call of message 2 has no function",
         ),
+        (
+            _turns(USER, {"role": "assistant", "content": "x", "tool_calls": 5}),
+            "tool_calls of message 2 is not a list but a number",
+        ),
     ],
 )
 def test_each_malformed_row_says_what_is_wrong(tmp_path, line: str, reason: str) -> None:

@@ -2,6 +2,7 @@
 
 from pydantic import BaseModel, Field
 
+from agentinstruct.flow import steps as steps_module
 from agentinstruct.flow.steps import LLMSteps
 from agentinstruct.gateway import GatewayConfig, LLMGateway, LLMRequest
 from agentinstruct.schemas.frames import CallLogSchema
@@ -34,3 +35,27 @@ def test_outputs_come_back_with_their_items_and_every_call_is_logged(
     assert log["stage"].tolist() == ["grade", "grade", "grade", "grade.again"]
     assert log["status"].tolist() == ["ok", "failed", "ok", "ok"]
     assert log.loc[1, "error"]  # the failure says why
+
+
+def test_a_large_stage_is_sent_a_slice_at_a_time_in_item_order(
+    tmp_path, fake_teacher, monkeypatch
+) -> None:
+    """Requests are built and sent `REQUESTS_AT_ONCE` at a time: the answers and the call log
+    are those of one batch, in item order."""
+    monkeypatch.setattr(steps_module, "REQUESTS_AT_ONCE", 3)
+    gateway = LLMGateway(
+        GatewayConfig(model=MODEL, cache_path=str(tmp_path / "c.db"), progress=False)
+    )
+    sent: list[int] = []
+    generate = gateway.generate
+    monkeypatch.setattr(
+        gateway,
+        "generate",
+        lambda stage, requests: sent.append(len(requests)) or generate(stage, requests),
+    )
+    steps = LLMSteps(gateway)
+    items = [f"item {i:02d}" for i in range(8)]
+    asked = steps.ask("grade", items, _ask)
+    assert sent == [3, 3, 2]
+    assert [item for item, _ in asked] == items
+    assert steps.call_log()["item_id"].tolist() == [_ask(item).item_id for item in items]

@@ -21,9 +21,16 @@ from kedro.framework.cli.project import run as kedro_run
 from kedro.framework.startup import bootstrap_project
 
 from agentinstruct.flow.plan import PlanTooLarge
-from agentinstruct.hooks import ESTIMATE_OUTPUTS, is_estimate, outputs_root
+from agentinstruct.hooks import ESTIMATE_OUTPUTS, is_estimate
 from agentinstruct.pipeline_registry import ALL_SKILLS
-from agentinstruct.run_lock import RUN_STARTED_ENV, RunLocked, run_lock
+from agentinstruct.redaction import redact
+from agentinstruct.run_lock import (
+    ESTIMATE_LOCK,
+    RUN_LOCK,
+    RUN_STARTED_ENV,
+    RunLocked,
+    run_lock,
+)
 from agentinstruct.scale.partitioned_run import in_process, run_partitioned
 from agentinstruct.scale.sessions import Project
 from agentinstruct.skill_folders import skill_names
@@ -105,12 +112,12 @@ logger = logging.getLogger(__name__)
 
 @contextmanager
 def _one_run_at_a_time(params: dict[str, Any], wait: bool) -> Iterator[None]:
-    """The project's run lock (agentinstruct/run_lock.py), and the run's start for its sessions
-    (`run_timeout_s` counts from it)."""
-    root = Path.cwd() / outputs_root(params.get("estimate_only", False))
+    """The project's run lock (agentinstruct/run_lock.py; an estimate has its own, so it may run
+    beside a real run), and the run's start for its sessions (`run_timeout_s` counts from it)."""
+    name = ESTIMATE_LOCK if is_estimate(params.get("estimate_only", False)) else RUN_LOCK
     before = os.environ.get(RUN_STARTED_ENV)
     try:
-        with run_lock(root, wait):
+        with run_lock(Path.cwd() / "data", wait, name):
             os.environ[RUN_STARTED_ENV] = str(time.time())
             yield
     except RunLocked as error:
@@ -129,13 +136,24 @@ def _run(cluster: str | None, wait_for_lock: bool, **options: Any) -> Any:
             result = _partitioned(cluster, **options)
             return kedro_run.callback(**options) if result is None else result
         except Exception as error:
-            from agentinstruct.gateway.errors import FatalEndpointError  # imports LiteLLM
+            raise click.ClickException(_said(error)) from None
 
-            if not isinstance(error, FatalEndpointError | PlanTooLarge):
-                raise
-            # what to fix, in one line; the traceback only for who asks for debug logs
-            logger.debug("The run stopped before its end", exc_info=error)
-            raise click.ClickException(str(error)) from None
+
+def _said(error: Exception) -> str:
+    """What `kedro run` ends with when the run fails: one line, secrets removed (an exception
+    printed by Python would bypass the logs' redaction). A fatal endpoint error or a plan too
+    large says what to fix, and its traceback is logged only at debug; any other error's
+    traceback is logged, redacted."""
+    from agentinstruct.gateway.errors import FatalEndpointError  # imports LiteLLM
+
+    expected = isinstance(error, FatalEndpointError | PlanTooLarge)
+    logger.log(
+        logging.DEBUG if expected else logging.ERROR,
+        "The run stopped: %s",
+        type(error).__name__,
+        exc_info=error,
+    )
+    return redact(str(error) if expected else f"{type(error).__name__}: {error}")
 
 
 def _params_given_any_number_of_times(kedro_option: click.Option) -> click.Option:

@@ -1,4 +1,5 @@
-"""The project's hooks: secrets kept out of the logs, and the estimate run's guarantees.
+"""The project's hooks: secrets kept out of the logs, the run's clock, and the estimate run's
+guarantees.
 
 Kedro's logging config may name neither a filter factory nor a handler class outside its own
 modules, so the redacting filter (agentinstruct/redaction.py) is put on the root logger's
@@ -13,11 +14,14 @@ its estimating form before it is loaded, so a teacher entry overridden in conf/l
 """
 
 import logging
+import os
+import time
 from typing import Any
 
 from kedro.framework.hooks import hook_impl
 
 from agentinstruct.redaction import RedactingFilter
+from agentinstruct.run_lock import RUN_STARTED_ENV
 
 ESTIMATE_OUTPUTS = "data/estimate"
 
@@ -46,8 +50,38 @@ class EstimateOnlyHooks:
 
 
 class RedactedLogsHooks:
+    """Secrets out of every log record: the redacting filter on the root logger's handlers."""
+
     @hook_impl
     def after_context_created(self, context: Any) -> None:
         for handler in logging.getLogger().handlers:
             if not any(isinstance(each, RedactingFilter) for each in handler.filters):
                 handler.addFilter(RedactingFilter())
+
+
+class RunClockHooks:
+    """The run's start for `run_timeout_s`, set for a run that `kedro run` did not start (a
+    notebook's session, `KedroSession.run` from code), and cleared when it ends, so that the
+    next run in the same process counts from its own start."""
+
+    def __init__(self) -> None:
+        self._set_here = False
+
+    @hook_impl
+    def before_pipeline_run(self) -> None:
+        if RUN_STARTED_ENV not in os.environ:
+            os.environ[RUN_STARTED_ENV] = str(time.time())
+            self._set_here = True
+
+    @hook_impl
+    def after_pipeline_run(self) -> None:
+        self._clear()
+
+    @hook_impl
+    def on_pipeline_error(self) -> None:
+        self._clear()
+
+    def _clear(self) -> None:
+        if self._set_here:
+            os.environ.pop(RUN_STARTED_ENV, None)
+            self._set_here = False

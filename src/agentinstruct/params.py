@@ -44,6 +44,12 @@ class IngestionParams(_Params):
     max_document_bytes: int = Field(
         default=200_000_000, gt=0, description="larger files are quarantined as oversized"
     )
+    warn_document_chars: int = Field(
+        default=10_000_000,
+        gt=0,
+        description="a document of more characters is read, with a warning: one such file can"
+        " make most of a run's plan (plan.max_requests_without_confirmation stops it in time)",
+    )
     # A zip is bounded by what it unpacks to, not by its size: deflate packs repeated text
     # 1000:1, and python-docx holds a DOCX at ~7x its unpacked size (20 MB of document.xml: 136
     # MB and 5.5 s). 100 MB is ten times the document.xml of a 1,000-page book.

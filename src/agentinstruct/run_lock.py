@@ -1,8 +1,9 @@
 """One `kedro run` per project at a time: two runs at once would both pay for every call the
 cache does not hold yet, and both reports would claim them.
 
-The lock is an advisory `flock` on a file under the outputs' root, which the system releases
-when its holder ends, however it ends: a killed run leaves no stale lock. The file says who
+The lock is an advisory `flock` on a file in the project's `data/` folder (beside, not inside,
+an estimate's `data/estimate/`, which an estimate deletes as it starts), which the system
+releases when its holder ends, however it ends: a killed run leaves no stale lock. The file says who
 holds it (PID, start time, command), for the message the second run prints.
 """
 
@@ -16,7 +17,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-LOCK_FILE = ".kedro_run.lock"
+RUN_LOCK, ESTIMATE_LOCK = ".kedro_run.lock", ".kedro_estimate.lock"
 # When the run began (epoch seconds), for its sessions and their child processes: the gateway's
 # `run_timeout_s` counts from it.
 RUN_STARTED_ENV = "AGENTINSTRUCT_RUN_STARTED"
@@ -38,11 +39,11 @@ def _holder(path: Path) -> str:
 
 
 @contextmanager
-def run_lock(outputs_root: Path, wait: bool = False) -> Iterator[Path]:
-    """Hold the lock of the project whose outputs are under `outputs_root` while the block
-    runs; raise `RunLocked` at once if another run holds it, or with `wait`, wait for it."""
-    outputs_root.mkdir(parents=True, exist_ok=True)
-    path = outputs_root / LOCK_FILE
+def run_lock(data: Path, wait: bool = False, name: str = RUN_LOCK) -> Iterator[Path]:
+    """Hold the lock `name` in the project's `data` folder while the block runs; raise
+    `RunLocked` at once if another run holds it, or with `wait`, wait for it."""
+    data.mkdir(parents=True, exist_ok=True)
+    path = data / name
     with open(path, "a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -3,7 +3,12 @@
 import warnings
 
 from agentinstruct.config_loader import ProjectConfigLoader
-from agentinstruct.hooks import EstimateOnlyHooks, RedactedLogsHooks, outputs_root
+from agentinstruct.hooks import (
+    EstimateOnlyHooks,
+    RedactedLogsHooks,
+    RunClockHooks,
+    outputs_root,
+)
 
 # Kedro 1.7's own config loader calls an OmegaConf API that OmegaConf 2.4 deprecates; the
 # three warnings per run say nothing about this project.
@@ -17,4 +22,4 @@ CONFIG_LOADER_ARGS = {"base_env": "base", "default_run_env": "local"}
 # An estimate run (`--params=estimate_only=true`) writes under data/estimate/ (the catalog's
 # `_outputs`), and its gateways answer with placeholders instead of calls.
 CONFIG_LOADER_ARGS["custom_resolvers"] = {"outputs_root": outputs_root}
-HOOKS = (RedactedLogsHooks(), EstimateOnlyHooks())
+HOOKS = (RedactedLogsHooks(), RunClockHooks(), EstimateOnlyHooks())

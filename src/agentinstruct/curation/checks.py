@@ -60,6 +60,8 @@ def _chats(pairs: pd.DataFrame) -> list[Conversation | tuple[str, str]]:
             chats.append(conversation(messages))
         except ValueError as error:
             chats.append(("invalid_messages", str(error)))
+        except (TypeError, KeyError, AttributeError) as error:  # a shape no check foresaw
+            chats.append(("invalid_messages", f"messages could not be read: {error}"))
     return chats
 
 

@@ -82,8 +82,13 @@ def _read_turn(turn: object, number: int) -> tuple[str, str, list[str]]:
             {str(part.get("type")) if isinstance(part, dict) else "?" for part in content}
         )
         raise ValueError(f"message {number} has only non-text parts ({', '.join(kinds)})")
+    tool_calls = turn.get("tool_calls") or []
+    if not isinstance(tool_calls, list):
+        raise ValueError(
+            f"tool_calls of message {number} is not a list but {_json_type(tool_calls)}"
+        )
     calls = []
-    for call in turn.get("tool_calls") or []:
+    for call in tool_calls:
         function = call.get("function") if isinstance(call, dict) else None
         if not isinstance(function, dict):
             raise ValueError(f"a tool call of message {number} has no function")

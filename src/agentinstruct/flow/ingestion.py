@@ -5,6 +5,7 @@ named `<file>#<record id>`. A symbolic link of the raw folder is read only when 
 file inside the folder and `follow_symlinks` is on; a file known to be oversized is not read.
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import PurePosixPath
@@ -19,6 +20,8 @@ from agentinstruct.readers.options import ReadOptions
 from agentinstruct.readers.raw_files import RawFile, Symlink, UnlistedFolder
 from agentinstruct.readers.tables import SAVED_DATASET_SIDECARS, TABLE_READERS, read_rows
 from agentinstruct.schemas.frames import DocumentSchema, QuarantineSchema, frame_of
+
+logger = logging.getLogger(__name__)
 
 
 def _oversized(size: int, params: IngestionParams) -> str | None:
@@ -142,6 +145,14 @@ def ingest_documents(
                 )
                 continue
             seen[doc_id] = source_path
+            if len(read.text) > settings.warn_document_chars:
+                logger.warning(
+                    "%s: %s characters, more than ingestion.warn_document_chars=%s; it is read,"
+                    " and may make most of the run's plan",
+                    source_path,
+                    f"{len(read.text):,}",
+                    f"{settings.warn_document_chars:,}",
+                )
             documents.append(
                 {
                     "doc_id": doc_id,

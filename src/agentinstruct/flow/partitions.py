@@ -62,11 +62,13 @@ def _shares(total: int, sizes: list[int], documents: int) -> list[int]:
 
 
 def partition_documents(
-    documents: pd.DataFrame, params: FlowParams
+    documents: pd.DataFrame, params: FlowParams, skill: Skill
 ) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     """The documents by partition, and the index of the partitions: their names, sizes, a
     fingerprint of their documents (a partition whose fingerprint is unchanged need not run
-    again), and each one's share of `plan.target_pairs`."""
+    again), and each one's share of `plan.target_pairs`. A corpus whose plan would pass
+    `plan.max_requests_without_confirmation` stops here, before any partition runs."""
+    check_plan_size(documents, skill, params)
     per_partition = params.partitions.documents_per_partition
     count = partition_count(len(documents), per_partition)
     names = documents["doc_id"].map(lambda doc_id: partition_of(doc_id, count))
@@ -129,10 +131,7 @@ def plan_partition(
     partition_index: dict[str, Any],
     partition: str,
 ) -> pd.DataFrame:
-    """The run plan of one partition: its share of `plan.target_pairs` (all of it when whole).
-    A plan that would make the whole run pass `plan.max_requests_without_confirmation` stops
-    the run here, before its first call."""
-    flow_params = params
+    """The run plan of one partition: its share of `plan.target_pairs` (all of it when whole)."""
     if partition != WHOLE and params.plan.target_pairs is not None:
         share = _entry(partition_index, partition)["target_pairs"]
         if not share:
@@ -140,16 +139,7 @@ def plan_partition(
         params = params.model_copy(
             update={"plan": params.plan.model_copy(update={"target_pairs": share})}
         )
-    plan = plan_run(chunks, skill, params)
-    check_plan_size(plan, chunks, skill, flow_params, _corpus_share(partition_index, partition))
-    return plan
-
-
-def _corpus_share(partition_index: Mapping[str, Any], partition: str) -> float:
-    """The part of the corpus's documents that a partition holds (1 for `whole`)."""
-    if partition == WHOLE or not partition_index["documents"]:
-        return 1.0
-    return max(1, _entry(partition_index, partition)["documents"]) / partition_index["documents"]
+    return plan_run(chunks, skill, params)
 
 
 def completion_marker(

@@ -52,7 +52,7 @@ def _corpus() -> list[Node]:
         ),
         Node(
             partition_documents,
-            inputs=["ingested_documents", "params:flow"],
+            inputs=["ingested_documents", "params:flow", "skill"],
             outputs=["document_partitions", "partition_index"],
             name="partition_documents",
             tags=["ingestion", CORPUS],

@@ -177,35 +177,63 @@ class PlanTooLarge(RuntimeError):
     """A plan of more requests than the user agreed to pay for without looking first."""
 
 
+def requests_per_seed(pairs: float) -> float:
+    """About how many LLM requests a seed instruction making `pairs` pairs costs: its seed call,
+    and for each pair about three (the call that wrote it, its answer, the judge's)."""
+    return 1 + 3 * pairs
+
+
 def planned_requests(plan: pd.DataFrame) -> int:
-    """About how many LLM requests a plan makes: a transformation per passage, a seed call per
-    planned seed, and for each pair about three (the call that wrote it, its answer, the
-    judge's). Within ~25% of what runs measured (the main job: 120 planned, 98 made); an
-    estimate (`estimate_only=true`) counts them exactly."""
+    """About how many LLM requests a plan makes: a transformation per passage, and each seed's
+    (`requests_per_seed`). Within ~25% of what runs measured (the main job: 120 planned, 98
+    made); an estimate (`estimate_only=true`) counts them exactly."""
     return int(plan["passage_id"].nunique() + len(plan) + 3 * plan["pairs"].sum())
 
 
-def check_plan_size(
-    plan: pd.DataFrame, chunks: pd.DataFrame, skill: Skill, params: FlowParams, share: float
-) -> None:
-    """Stop before the first call when the whole run (this plan over `share` of the corpus)
-    would pass `plan.max_requests_without_confirmation`, with the numbers and how to go on."""
+def projected_requests(documents: pd.DataFrame, skill: Skill, params: FlowParams) -> dict[str, int]:
+    """What the whole corpus's plan will be, from the documents' sizes alone, before any
+    partition is chunked or planned: chunks (a chunk per `chunk_chars`), passages, seeds, pairs
+    and requests, as `plan_run` plans them (every chunk, or `plan.target_pairs`)."""
+    chunk_chars = params.chunking.chunk_chars
+    chunks = sum(max(1, -(-int(chars) // chunk_chars)) for chars in documents["n_chars"])
+    agents = min(params.transformation.agents_per_chunk, len(skill.transformation_agents))
+    types = min(params.instructions.types_per_passage, len(skill.question_types))
+    per_seed = sum(
+        pairs_per_seed_instruction(params, skill, spec.answer_format)
+        for spec in skill.question_types.values()
+    ) / max(1, len(skill.question_types))
+    passages, seeds = chunks * agents, chunks * agents * types
+    if params.plan.target_pairs is not None:
+        seeds = min(seeds, -(-params.plan.target_pairs // max(1, round(per_seed))))
+        passages = min(passages, seeds)
+    pairs = round(seeds * per_seed)
+    return {
+        "chunks": chunks,
+        "passages": passages,
+        "seed_instructions": seeds,
+        "pairs": pairs,
+        "requests": round(passages + seeds * requests_per_seed(per_seed)),
+    }
+
+
+def check_plan_size(documents: pd.DataFrame, skill: Skill, params: FlowParams) -> None:
+    """Stop before the first call, before any partition runs, when the corpus's plan would
+    pass `plan.max_requests_without_confirmation`: with its numbers and how to go on."""
     limit = params.plan.max_requests_without_confirmation
-    if limit is None or plan.empty:
+    if limit is None or documents.empty:
         return
-    projected = round(planned_requests(plan) / share)
-    if projected <= limit:
+    projected = projected_requests(documents, skill, params)
+    if projected["requests"] <= limit:
         return
-    by_document = chunks.groupby("source_path").size().sort_values(ascending=False)
-    largest, largest_chunks = by_document.index[0], int(by_document.iloc[0])
+    largest = documents.loc[documents["n_chars"].idxmax()]
     parameter = f"{skill.name}.plan.max_requests_without_confirmation"
     raise PlanTooLarge(
-        f"The run plan of {skill.name} makes about {projected:,} LLM requests"
-        f" ({round(len(plan) / share):,} seed instructions, {round(plan['pairs'].sum() / share):,}"
-        f" pairs from {round(plan['chunk_id'].nunique() / share):,} chunks; the largest document,"
-        f" {largest}, alone has {largest_chunks:,} chunks), more than"
+        f"The run plan of {skill.name} makes about {projected['requests']:,} LLM requests"
+        f" ({projected['seed_instructions']:,} seed instructions, {projected['pairs']:,} pairs"
+        f" from about {projected['chunks']:,} chunks; the largest document, {largest.source_path},"
+        f" has {int(largest.n_chars):,} characters), more than"
         f" plan.max_requests_without_confirmation={limit:,}. No call was made. See the cost"
         f" first: kedro run --pipeline={skill.name} --params=estimate_only=true,{parameter}="
-        f"{projected}; then run with --params={parameter}={projected}, or make fewer with"
-        f" {skill.name}.plan.target_pairs."
+        f"{projected['requests']}; then run with --params={parameter}={projected['requests']},"
+        f" or make fewer with {skill.name}.plan.target_pairs."
     )

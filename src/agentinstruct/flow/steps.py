@@ -13,13 +13,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 
-from agentinstruct.gateway import LLMRequest, LLMResult
+from agentinstruct.gateway import CallRecord, LLMRequest
 from agentinstruct.schemas.frames import CallLogSchema, frame_of
 
 if TYPE_CHECKING:  # the gateway imports LiteLLM: only processes that call a model pay for it
     from agentinstruct.gateway import LLMGateway
 
 Item = TypeVar("Item")
+# Requests built and sent at once: a stage of 800,000 requests (one 50 MB file) holds 50,000
+# prompts at a time, not all of them. As many as one provider batch holds (OpenAI's cap), so
+# batch mode sends the same batches.
+REQUESTS_AT_ONCE = 50_000
 
 
 class LLMSteps:
@@ -27,22 +31,27 @@ class LLMSteps:
 
     def __init__(self, llm: LLMGateway) -> None:
         self.llm = llm
-        self.results: list[LLMResult] = []
+        self.records: list[CallRecord] = []  # what each request cost, without its prompt
 
     def ask(
         self, stage: str, items: Iterable[Item], request: Callable[[Item], LLMRequest]
     ) -> list[tuple[Item, Any]]:
         """(item, validated output) in item order; an item whose call failed is left out, its
-        failure is a row of the call log."""
+        failure is a row of the call log. Requests are built and sent `REQUESTS_AT_ONCE` at a
+        time, so a stage's memory does not grow with its prompts."""
         items = list(items)
-        results = self.llm.generate(stage, [request(item) for item in items])
-        self.results += results
-        return [
-            (item, result.output)
-            for item, result in zip(items, results, strict=True)
-            if result.output is not None
-        ]
+        answered: list[tuple[Item, Any]] = []
+        for start in range(0, len(items), REQUESTS_AT_ONCE):
+            part = items[start : start + REQUESTS_AT_ONCE]
+            results = self.llm.generate(stage, [request(item) for item in part])
+            self.records += [result.record for result in results]
+            answered += [
+                (item, result.output)
+                for item, result in zip(part, results, strict=True)
+                if result.output is not None
+            ]
+        return answered
 
     def call_log(self) -> pd.DataFrame:
         """Every request of the node's steps, one row each (`CallLogSchema`)."""
-        return frame_of(CallLogSchema, [asdict(result.record) for result in self.results])
+        return frame_of(CallLogSchema, [asdict(record) for record in self.records])

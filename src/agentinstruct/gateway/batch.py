@@ -259,7 +259,8 @@ class BatchGateway(LLMGateway):
             except SCHEMA_FAILURES:
                 continue  # left unsettled: asked online, where Instructor re-asks
             response = answer_record(output, prompt, completion)
-            answered.append((line.key, response))
+            if response.content is not None:  # else redacting a quoted secret broke it
+                answered.append((line.key, response))
             settled[line.key] = (response, cost_usd)
             bar.update(1)
         # one transaction for the batch; killed before it, the re-run collects the batch again

@@ -109,16 +109,19 @@ class GatewayConfig(BaseModel):
     transport_retries: int = Field(
         default=3, ge=0, description="retries on 429, 5xx, timeouts and connection errors"
     )
-    timeout_s: float = Field(
-        default=180,
+    timeout_s: float | None = Field(
+        default=None,
         gt=0,
-        description="seconds one request may take; a request that timed out is tried once more",
+        description="seconds one request may take; default: a minute plus max_tokens at 25"
+        " tokens a second (80 s for 512, 6.5 min for 8,192). A request that timed out is tried"
+        " once more, not transport_retries times",
     )
     run_timeout_s: float | None = Field(
         default=None,
         gt=0,
-        description="seconds after the run's start past which no new call starts: the items"
-        " left become failure records (`deadline`) that a re-run asks again",
+        description="seconds after the run's start past which no new call starts (calls in"
+        " flight finish): the items left become failure records (`deadline`) that a re-run"
+        " asks again",
     )
     input_cost_per_token: float | None = Field(
         default=None, ge=0, description="USD, for a model missing from LiteLLM's price map"

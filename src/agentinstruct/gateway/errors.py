@@ -1,6 +1,8 @@
 """Which failures end a run, which deserve another try, and how an answer or a failure is
 recorded (secrets removed)."""
 
+from dataclasses import replace
+
 import litellm
 from pydantic import BaseModel
 
@@ -9,7 +11,7 @@ from agentinstruct.gateway.instructor_internals import (
     IncompleteOutputException,
     InstructorRetryException,
 )
-from agentinstruct.redaction import redact
+from agentinstruct.redaction import redact, redact_strings
 from agentinstruct.schemas.limits import OverLimitError
 
 # Misconfiguration fails the run at once instead of turning every item into a failure record.
@@ -45,10 +47,10 @@ _REASONS = {
     REFUSAL: "refusal",
     "BudgetExhausted": "budget",
     "DeadlinePassed": "deadline",
-    "FatalEndpointError": "fatal",
     "BadRequestError": "bad_request",
-    "ContextWindowExceededError": "bad_request",
     "UnprocessableEntityError": "bad_request",
+    "ContextWindowExceededError": "context_length",
+    "SecretInAnswer": "secret_in_answer",
     "RateLimitError": "rate_limited",
     "Timeout": "timeout",
     "APIConnectionError": "endpoint",
@@ -62,8 +64,9 @@ _INVALID_JSON = ("json_invalid", "Invalid JSON", "JSONDecodeError")
 
 
 def failure_reason(error_type: str | None, error: str | None = None) -> str:
-    """The reason of a failure record: max_tokens, over_limit, schema, invalid_json, refusal,
-    bad_request, budget, deadline, rate_limited, timeout, endpoint, or error. Pydantic names
+    """The reason of a failure record: max_tokens, over_limit, schema, context_length,
+    invalid_json, refusal, bad_request, secret_in_answer, budget, deadline, rate_limited,
+    timeout, endpoint, or error. Pydantic names
     JSON that does not parse a ValidationError too: its message tells them apart."""
     reason = _REASONS.get(error_type or "", "error")
     if reason == "schema" and error and any(mark in error for mark in _INVALID_JSON):
@@ -87,14 +90,36 @@ class DeadlinePassed(Exception):
         super().__init__(f"run_timeout_s={run_timeout_s} passed before this call could start")
 
 
+class SecretInAnswer(ValueError):
+    """An answer that quoted a secret, and with it redacted no longer fits its schema."""
+
+
+def redacted_output(output: BaseModel) -> BaseModel:
+    """`output` without a known secret or anything shaped like a key in any of its strings
+    (a model, or an endpoint echoing the prompt, may write one), validated again; raises
+    `SecretInAnswer` if it no longer fits."""
+    plain = output.model_dump(mode="json")
+    redacted = redact_strings(plain)
+    if redacted == plain:
+        return output
+    try:
+        return type(output).model_validate(redacted)
+    except Exception as error:  # a guard, a length limit: the answer cannot be kept
+        raise SecretInAnswer(
+            f"the answer quoted a secret; redacted, it no longer fits its schema: {error}"
+        ) from None
+
+
 def answer_record(output: BaseModel, prompt_tokens: int, completion_tokens: int) -> CachedResponse:
-    """A validated answer as the cache stores it, without a configured secret or anything
-    shaped like a key that the model (or an endpoint echoing the prompt) wrote into it."""
-    return CachedResponse(
-        content=redact(output.model_dump_json(), named_values=False),
-        prompt_tokens=prompt_tokens,
-        completion_tokens=completion_tokens,
-    )
+    """A validated answer as the cache stores it, redacted (`redacted_output`); an answer that
+    redaction breaks is a failure record instead."""
+    try:
+        content = redacted_output(output).model_dump_json()
+    except SecretInAnswer as error:
+        return replace(
+            failure_record(error), prompt_tokens=prompt_tokens, completion_tokens=completion_tokens
+        )
+    return CachedResponse(content, prompt_tokens, completion_tokens)
 
 
 def refusal_text(error: BaseException) -> str | None:

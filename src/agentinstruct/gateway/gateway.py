@@ -9,7 +9,7 @@ import contextvars
 import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import instructor
@@ -25,6 +25,7 @@ from agentinstruct.gateway.errors import (
     TIMEOUT_RETRIES,
     DeadlinePassed,
     FatalEndpointError,
+    SecretInAnswer,
     answer_record,
     error_usage,
     failure_reason,
@@ -33,6 +34,7 @@ from agentinstruct.gateway.errors import (
     is_fatal,
     is_timeout,
     is_transient,
+    redacted_output,
     refusal_text,
     retry_after_s,
     transport_cause,
@@ -46,7 +48,7 @@ from agentinstruct.gateway.providers import output_cap, require_api_key
 from agentinstruct.gateway.records import CallRecord, LLMRequest, LLMResult
 from agentinstruct.gateway.stores import open_cache
 from agentinstruct.gateway.throttle import Throttle
-from agentinstruct.redaction import remember_secret
+from agentinstruct.redaction import redact, remember_secret
 from agentinstruct.run_lock import RUN_STARTED_ENV
 from agentinstruct.schemas.frames import is_permanent
 
@@ -205,6 +207,13 @@ class LLMGateway:
             return self._generation
         return {**self._generation, "max_tokens": max_tokens}
 
+    def _timeout_s(self, max_tokens: int) -> float:
+        """`timeout_s`, or by default a minute plus the time a slow endpoint (25 tokens a
+        second) takes to write `max_tokens`: 80 s for 512, 6.5 min for 8,192."""
+        if self.config.timeout_s is not None:
+            return self.config.timeout_s
+        return 60 + max_tokens / 25
+
     def _cache_key(self, request: LLMRequest) -> str:
         return cache_key(
             self.model,
@@ -245,17 +254,14 @@ class LLMGateway:
             sent_at = time.monotonic()
             if self._fatal is not None:  # another call met a fatal answer while this one queued
                 raise self._fatal
-            timeout_s = self.config.timeout_s
-            if self._deadline is not None:
-                timeout_s = min(timeout_s, self._deadline - time.time())
-                if timeout_s <= 0:
-                    return _Attempt(sent_at, 0.0, error=DeadlinePassed(self.config.run_timeout_s))
+            if self._deadline is not None and time.time() > self._deadline:
+                return _Attempt(sent_at, 0.0, error=DeadlinePassed(self.config.run_timeout_s))
             if self.budget is not None:
                 most_usd = self.pricing.most_usd(request, params["max_tokens"])
-                if not await self._within_budget(key, most_usd):
+                if not await self._within_budget(key, most_usd, params["max_tokens"]):
                     return _Attempt(sent_at, 0.0, error=self.budget.exhausted(most_usd))
             try:
-                output, completion = await self._ask(request, params, timeout_s)
+                output, completion = await self._ask(request, params)
             except Exception as error:  # one bad call must not end the run: it becomes a record
                 self._spent(key, error_usage(error))
                 return _Attempt(sent_at, time.monotonic() - sent_at, error=error)
@@ -264,10 +270,10 @@ class LLMGateway:
         await self.throttle.succeeded()
         return _Attempt(sent_at, latency_s, output, completion)
 
-    async def _within_budget(self, key: str, most_usd: float) -> bool:
+    async def _within_budget(self, key: str, most_usd: float, max_tokens: int) -> bool:
         """Hold the most this call can cost; while it does not fit but calls are in flight (in
         any process), wait for them to settle; with none in flight, the budget is spent."""
-        hold_s = self.config.timeout_s * (self.config.transport_retries + 1) + 60
+        hold_s = self._timeout_s(max_tokens) * (self.config.transport_retries + 1) + 60
         while not self._budget_spent_out:
             if self.budget.hold(key, most_usd, hold_s):
                 return True
@@ -321,13 +327,13 @@ class LLMGateway:
             _tokens(usage, "prompt_tokens"),
             _tokens(usage, "completion_tokens"),
         )
+        if response.content is None:  # redacting a quoted secret broke the answer
+            return response, 0.0
         self._cache.put(key, self.model, response)
         hidden = getattr(attempt.completion, "_hidden_params", None) or {}
         return response, float(hidden.get("response_cost") or 0.0)
 
-    async def _ask(
-        self, request: LLMRequest, params: dict[str, Any], timeout_s: float
-    ) -> tuple[BaseModel, Any]:
+    async def _ask(self, request: LLMRequest, params: dict[str, Any]) -> tuple[BaseModel, Any]:
         """One Instructor call (with its re-asks); transport retries are ours, not LiteLLM's."""
         return await self._client.chat.completions.create_with_completion(
             model=self.model,
@@ -335,7 +341,7 @@ class LLMGateway:
             response_model=call_model(request.response_model),
             max_retries=self.config.max_retries,
             num_retries=0,
-            timeout=timeout_s,
+            timeout=self._timeout_s(params["max_tokens"]),
             drop_params=True,
             **params,
             **self._call_kwargs,
@@ -359,12 +365,21 @@ class LLMGateway:
         max_prompt_tokens: int | None = None,
         **record: Any,
     ) -> LLMResult:
-        """`status` and `max_prompt_tokens` differ only for an estimate (`estimated`, a bound)."""
+        """`status` and `max_prompt_tokens` differ only for an estimate (`estimated`, a bound).
+        Redacted again: a cache written before redaction existed may hold a secret."""
         output = (
             None
             if response.content is None
             else request.response_model.model_validate_json(response.content)
         )
+        if output is not None:
+            try:
+                output = redacted_output(output)
+            except SecretInAnswer as error:
+                kind = type(error).__name__
+                response = replace(response, content=None, error_type=kind, error=str(error))
+                output = None
+        response = replace(response, error=redact(response.error))
         return LLMResult(
             request,
             output,
@@ -405,22 +420,11 @@ def _each(credentials: Credentials | dict[str, Credentials]) -> list[Credentials
 
 
 def _deadline(run_timeout_s: float | None) -> float | None:
-    """The epoch second after which no call starts: `run_timeout_s` after the run began."""
+    """The epoch second after which no call starts: `run_timeout_s` after the run began (set
+    for each run by `kedro run` or the project's hooks), or after this gateway opened."""
     if run_timeout_s is None:
         return None
-    started = float(os.environ.get(RUN_STARTED_ENV) or _first_gateway_opened())
-    return started + run_timeout_s
-
-
-_opened_at: list[float] = []
-
-
-def _first_gateway_opened() -> float:
-    """Without `kedro run`'s start (a session of its own, a notebook): this process's first
-    gateway."""
-    if not _opened_at:
-        _opened_at.append(time.time())
-    return _opened_at[0]
+    return float(os.environ.get(RUN_STARTED_ENV) or time.time()) + run_timeout_s
 
 
 def _estimated_tokens(request: LLMRequest, max_tokens: int) -> int:

@@ -29,7 +29,7 @@ SKIPPED_ROLES = {
     "navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alertdialog",
     "menu", "menubar", "toolbar",
 }  # fmt: skip
-# A class or id naming page furniture: one word of it (between - and _), e.g. `cookie-banner`.
+# A class naming page furniture: one word of it (between - and _), e.g. `cookie-banner`.
 FURNITURE = re.compile(
     r"(?:^|[-_])(?:cookies?|consent|gdpr|breadcrumbs?|sidebar|navbar|nav|navigation|menu|"
     r"social|share|sharing|newsletter|subscribe|advert|ads|promo|popup|modal|skip|feedback|"
@@ -63,8 +63,8 @@ def _is_furniture(element: "HtmlElement") -> bool:
         return True
     if HIDDEN_STYLE.search(element.get("style", "")):
         return True
-    names = f"{element.get('id', '')} {element.get('class', '')}".split()
-    return any(FURNITURE.search(name) for name in names)
+    # classes, not ids: documentation gives sections ids from their headings (`id="tools"`)
+    return any(FURNITURE.search(name) for name in element.get("class", "").split())
 
 
 class _Markdown:

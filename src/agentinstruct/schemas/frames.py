@@ -279,10 +279,13 @@ class HuggingFaceExportSchema(_Frame):
 
 
 # Failures the same request would meet again (cut at max_tokens, past a guard, a well-formed
-# answer outside its schema, a 400): recorded for good, and not asked again by a re-run. Every
-# other reason (rate_limited, timeout, endpoint, budget, deadline, refusal, invalid_json, error)
-# is asked again by the next run, and keeps the partition from counting as done.
-PERMANENT_REASONS = frozenset({"max_tokens", "over_limit", "schema", "bad_request"})
+# answer outside its schema, a prompt past the context window): recorded for good, and not asked
+# again by a re-run. Every other reason (rate_limited, timeout, endpoint, budget, deadline,
+# refusal, invalid_json, bad_request: a 400 may be the endpoint's configuration, fixed before
+# the next run; error) is asked again by the next run, and keeps the partition from counting as
+# done. Here beside the call log's `reason`, not in the gateway: the corpus and gather sessions
+# read it without importing LiteLLM.
+PERMANENT_REASONS = frozenset({"max_tokens", "over_limit", "schema", "context_length"})
 
 
 def is_permanent(reason: str | None) -> bool:
@@ -311,8 +314,9 @@ class CallLogSchema(_Frame):
     error: Series[str] = pa.Field(nullable=True)
     reason: Series[str] = pa.Field(
         nullable=True,
-        description="why a call failed: max_tokens, over_limit, schema, bad_request (lasting);"
-        " invalid_json, refusal, budget, deadline, rate_limited, timeout, endpoint, error",
+        description="why a call failed: max_tokens, over_limit, schema, context_length (lasting);"
+        " invalid_json, refusal, bad_request, secret_in_answer, budget, deadline, rate_limited,"
+        " timeout, endpoint, error",
     )
 
     @pa.dataframe_check(name="failed_calls_carry_their_error")
