@@ -125,3 +125,19 @@ def test_a_corpus_with_no_usable_document_ends_with_its_report(project, server, 
     assert report["inputs"]["documents_used"] == 0 and report["stages"]["pairs"] == 0
     assert report["inputs"]["quarantined"] == (3 if corpus == "unusable" else 0)
     assert len(latest_pairs(project)) == 0 and _kept_ids(project) == []
+
+
+def test_a_key_echoed_by_the_endpoint_reaches_no_file_of_the_run(project, server) -> None:
+    """An endpoint that quotes the request's Authorization header in a third of its errors: the
+    key is in none of the files the run writes (call logs, cache, markers, reports, exports)."""
+    key = "3f9a1c27e84b4d0c9a6e5b2f71d08c4e"
+    endpoint = server(faults=Faults(echo_key=0.3))
+    point_at_server(project, endpoint.base_url, concurrency=4, max_retries=0, transport_retries=0)
+    credentials = project / "conf/local/credentials.yml"
+    credentials.write_text(credentials.read_text().replace("sk-fake", key))
+    run_partitioned(Project(str(project), runtime_params=COMPACT), [SKILL], in_process)
+    assert endpoint.served["echo_key"] > 0
+    assert latest_report(project)["failures_by_reason"]  # the echoes were recorded
+    written = [path for path in (project / "data").rglob("*") if path.is_file()]
+    leaked = [path for path in written if key.encode() in path.read_bytes()]
+    assert len(written) > 20 and leaked == []
