@@ -4,6 +4,8 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import click
@@ -12,7 +14,7 @@ import pytest
 from agentinstruct.cli import _partitioned, _skills, cli
 from agentinstruct.devtools.fake_openai import FakeOpenAIServer, Faults
 from agentinstruct.devtools.scratch_project import point_at_server, scratch_project
-from agentinstruct.run_lock import run_lock
+from agentinstruct.run_lock import RunLocked, run_lock
 from agentinstruct.skill_folders import skill_names
 from tests.conftest import PROJECT_ROOT, SAMPLE_CORPUS
 from tests.kedro_runs import SKILL, latest_report
@@ -120,3 +122,24 @@ def test_a_bad_key_stops_the_run_with_one_line_that_says_what_to_fix(tmp_path) -
         assert sum(server.served.values()) <= 4  # at most `concurrency` requests
     finally:
         server.stop()
+
+
+def test_a_run_that_waits_for_the_lock_starts_when_the_first_ends(tmp_path) -> None:
+    """`--wait-for-lock`: the second run waits for the first to end, then holds the lock."""
+    held = threading.Event()
+
+    def first_run() -> None:
+        with run_lock(tmp_path):
+            held.set()
+            time.sleep(0.5)
+
+    thread = threading.Thread(target=first_run)
+    thread.start()
+    held.wait(5)
+    with pytest.raises(RunLocked, match="is running on this project"), run_lock(tmp_path):
+        pass
+    started = time.monotonic()
+    with run_lock(tmp_path, wait=True) as path:
+        assert time.monotonic() - started > 0.2  # it waited for the first run
+        assert f'"pid": {os.getpid()}' in path.read_text()
+    thread.join()
