@@ -88,7 +88,7 @@ def find_shared_context(users: Sequence[str | None]) -> tuple[list[str | None], 
 def _user(messages: str) -> str | None:
     try:
         return conversation(messages).user
-    except ValueError:
+    except (ValueError, TypeError, KeyError, AttributeError):
         return None  # rejected by the checks as invalid_messages or invalid_json
 
 
