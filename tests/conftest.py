@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from agentinstruct.devtools.fake_openai import FakeOpenAIServer
 from agentinstruct.devtools.scratch_project import scratch_project
 from tests import fake_llm
 
@@ -33,3 +34,18 @@ def all_skills_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(PROJECT_ROOT / "data" / "01_raw", root / "data" / "01_raw")
     monkeypatch.chdir(root)
     return root
+
+
+@pytest.fixture
+def server():
+    """Starts fake OpenAI servers on 127.0.0.1 (`server(latency_s=..., faults=...)`); each is
+    stopped after the test."""
+    started: list[FakeOpenAIServer] = []
+
+    def start(**settings) -> FakeOpenAIServer:
+        started.append(FakeOpenAIServer(**settings).start())
+        return started[-1]
+
+    yield start
+    for running in started:
+        running.stop()

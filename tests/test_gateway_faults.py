@@ -9,24 +9,11 @@ import time
 import psutil
 import pytest
 
-from agentinstruct.devtools.fake_openai import FakeOpenAIServer, Faults
+from agentinstruct.devtools.fake_openai import Faults
 from agentinstruct.devtools.gateway_worker import gateway, requests, worker_command
 from agentinstruct.gateway.errors import FatalEndpointError
 from agentinstruct.run_lock import RUN_STARTED_ENV
 from tests.conftest import PROJECT_ROOT
-
-
-@pytest.fixture
-def server():
-    servers = []
-
-    def start(**kwargs) -> FakeOpenAIServer:
-        servers.append(FakeOpenAIServer(**kwargs).start())
-        return servers[-1]
-
-    yield start
-    for running in servers:
-        running.stop()
 
 
 def test_faulty_endpoint_every_item_is_answered_or_a_failure(tmp_path, server) -> None:

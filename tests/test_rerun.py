@@ -19,16 +19,9 @@ COMPACT = {"size_profile": "compact"}
 
 
 @pytest.fixture
-def server():
-    servers = []
-
-    def start(**kwargs) -> FakeOpenAIServer:
-        servers.append(FakeOpenAIServer(latency_s=0.0, **kwargs).start())
-        return servers[-1]
-
-    yield start
-    for running in servers:
-        running.stop()
+def fast_server(server):
+    """The conftest's fake servers, answering at once."""
+    return lambda **settings: server(latency_s=0.0, **settings)
 
 
 def _run(project: Path, base_url: str, **teacher: object) -> dict:
@@ -54,8 +47,8 @@ def _kept_ids(project: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("fault", ["rate_limited", "budget"])
-def test_a_rerun_finishes_what_failed_and_pays_only_for_it(project, server, fault) -> None:
-    healthy = server()
+def test_a_rerun_finishes_what_failed_and_pays_only_for_it(project, fast_server, fault) -> None:
+    healthy = fast_server()
     _run(project, healthy.base_url)
     uninterrupted_pairs = sorted(latest_pairs(project)["pair_id"])
     uninterrupted_kept, paid_once = _kept_ids(project), _paid(healthy)
@@ -63,10 +56,10 @@ def test_a_rerun_finishes_what_failed_and_pays_only_for_it(project, server, faul
     _outputs_removed(project)  # the cache too: the same run again, this time interrupted
 
     if fault == "rate_limited":  # a burst of 429s that retries do not outlast
-        failing = server(faults=Faults(rate_limited=0.5, retry_after_s=0.0))
+        failing = fast_server(faults=Faults(rate_limited=0.5, retry_after_s=0.0))
         first = _run(project, failing.base_url, transport_retries=0)
     else:  # a budget that runs out part way
-        failing = server()
+        failing = fast_server()
         first = _run(project, failing.base_url, budget_usd=cost / 3)
     assert first["failures"][fault]["retried_on_rerun"]
     assert len(latest_pairs(project)) < len(uninterrupted_pairs)
@@ -75,7 +68,7 @@ def test_a_rerun_finishes_what_failed_and_pays_only_for_it(project, server, faul
     )
     assert marker["complete"] is False and marker["failures"][fault]["requests"] > 0
 
-    again = server()
+    again = fast_server()
     second = _run(project, again.base_url, budget_usd=cost * 10)
     assert second["ran"] == ["00000-of-00001"] and second["failures"] == {}
     assert sorted(latest_pairs(project)["pair_id"]) == uninterrupted_pairs
@@ -95,8 +88,8 @@ def test_a_rerun_finishes_what_failed_and_pays_only_for_it(project, server, faul
         pytest.param({"faults": Faults(malformed=1.0)}, id="invalid-json"),
     ],
 )
-def test_a_run_that_makes_no_pair_ends_with_its_report(project, server, teacher) -> None:
-    endpoint = server(faults=teacher.pop("faults", Faults()))
+def test_a_run_that_makes_no_pair_ends_with_its_report(project, fast_server, teacher) -> None:
+    endpoint = fast_server(faults=teacher.pop("faults", Faults()))
     base_url = teacher.pop("api_base", endpoint.base_url)
     result = _run(project, base_url, transport_retries=0, max_retries=0, **teacher)
     report = latest_report(project)
@@ -110,7 +103,9 @@ def test_a_run_that_makes_no_pair_ends_with_its_report(project, server, teacher)
 
 
 @pytest.mark.parametrize("corpus", ["empty", "unusable"])
-def test_a_corpus_with_no_usable_document_ends_with_its_report(project, server, corpus) -> None:
+def test_a_corpus_with_no_usable_document_ends_with_its_report(
+    project, fast_server, corpus
+) -> None:
     raw = project / "data" / "01_raw" / SKILL
     shutil.rmtree(raw)
     raw.mkdir()
@@ -118,7 +113,7 @@ def test_a_corpus_with_no_usable_document_ends_with_its_report(project, server, 
         (raw / "blob.bin").write_bytes(bytes(range(256)) * 8)
         (raw / "short.txt").write_text("Too short.")
         (raw / "passwd.txt").symlink_to("/etc/passwd")
-    endpoint = server()
+    endpoint = fast_server()
     result = _run(project, endpoint.base_url)
     report = latest_report(project)
     assert result["failures"] == {} and sum(endpoint.served.values()) == 0
@@ -127,11 +122,11 @@ def test_a_corpus_with_no_usable_document_ends_with_its_report(project, server, 
     assert len(latest_pairs(project)) == 0 and _kept_ids(project) == []
 
 
-def test_a_key_echoed_by_the_endpoint_reaches_no_file_of_the_run(project, server) -> None:
+def test_a_key_echoed_by_the_endpoint_reaches_no_file_of_the_run(project, fast_server) -> None:
     """An endpoint that quotes the request's Authorization header in a third of its errors: the
     key is in none of the files the run writes (call logs, cache, markers, reports, exports)."""
     key = "3f9a1c27e84b4d0c9a6e5b2f71d08c4e"
-    endpoint = server(faults=Faults(echo_key=0.3))
+    endpoint = fast_server(faults=Faults(echo_key=0.3))
     point_at_server(project, endpoint.base_url, concurrency=4, max_retries=0, transport_retries=0)
     credentials = project / "conf/local/credentials.yml"
     credentials.write_text(credentials.read_text().replace("sk-fake", key))

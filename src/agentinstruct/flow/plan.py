@@ -187,7 +187,7 @@ def planned_requests(plan: pd.DataFrame) -> int:
     """About how many LLM requests a plan makes: a transformation per passage, and each seed's
     (`requests_per_seed`). Within ~25% of what runs measured (the main job: 120 planned, 98
     made); an estimate (`estimate_only=true`) counts them exactly."""
-    return int(plan["passage_id"].nunique() + len(plan) + 3 * plan["pairs"].sum())
+    return round(plan["passage_id"].nunique() + plan["pairs"].map(requests_per_seed).sum())
 
 
 def projected_requests(documents: pd.DataFrame, skill: Skill, params: FlowParams) -> dict[str, int]:

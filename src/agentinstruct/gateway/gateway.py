@@ -366,20 +366,22 @@ class LLMGateway:
         **record: Any,
     ) -> LLMResult:
         """`status` and `max_prompt_tokens` differ only for an estimate (`estimated`, a bound).
-        Redacted again: a cache written before redaction existed may hold a secret."""
+        A cache hit is redacted here (a cache written before redaction existed may hold a
+        secret); a new answer or failure was redacted as it was settled."""
         output = (
             None
             if response.content is None
             else request.response_model.model_validate_json(response.content)
         )
-        if output is not None:
-            try:
-                output = redacted_output(output)
-            except SecretInAnswer as error:
-                kind = type(error).__name__
-                response = replace(response, content=None, error_type=kind, error=str(error))
-                output = None
-        response = replace(response, error=redact(response.error))
+        if record.get("cached"):
+            response = replace(response, error=redact(response.error))
+            if output is not None:
+                try:
+                    output = redacted_output(output)
+                except SecretInAnswer as error:
+                    kind = type(error).__name__
+                    response = replace(response, content=None, error_type=kind, error=str(error))
+                    output = None
         return LLMResult(
             request,
             output,
