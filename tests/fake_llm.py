@@ -18,6 +18,9 @@ from agentinstruct.devtools.fake_openai import completion
 PROVIDER = "fake"
 MODEL = f"{PROVIDER}/teacher"
 NATURAL_MODEL = f"{PROVIDER}/natural"
+# A student that answers every question with the same letter, whatever it is asked.
+CONSTANT_MODEL = f"{PROVIDER}/always-d"
+CONSTANT_ANSWER = "D"
 FAIL_MARKER = "FAIL-THIS-CALL"  # malformed JSON: a failure a re-run asks again
 SCHEMA_FAIL_MARKER = "BREAK-THE-SCHEMA"  # well-formed JSON outside the schema: a lasting one
 REFUSE_MARKER = "REFUSE-THIS-CALL"  # no content, OpenAI's `refusal` field instead
@@ -54,6 +57,8 @@ class FakeTeacher(CustomLLM):
         answer = completion(body, fault, natural=model.endswith("natural"))
         choice = answer["choices"][0]
         model_response.choices[0].message.content = choice["message"]["content"]
+        if model.endswith(CONSTANT_MODEL.split("/")[1]):
+            model_response.choices[0].message.content = json.dumps({"answer": CONSTANT_ANSWER})
         if SCHEMA_FAIL_MARKER in asked:
             model_response.choices[0].message.content = "{}"
         if REFUSE_MARKER in asked:

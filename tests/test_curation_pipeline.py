@@ -4,6 +4,7 @@ import json
 
 import pandas as pd
 
+from agentinstruct.flow.holdout import SPLITS
 from tests.fake_llm import MODEL
 from tests.kedro_runs import SKILL, latest_pairs, latest_report, run_pipeline, versions
 
@@ -67,8 +68,10 @@ def test_every_pair_is_kept_or_rejected_and_flagged_sources_reach_their_pairs(
     assert judged["requests"] == curation["judge"]["judged"] + judged["failed"] > 0
     assert 0 <= curation["question_type_coverage"] <= 1
 
-    exported = versions(project, f"data/07_model_output/{SKILL}/exports/orca_messages.jsonl")[-1]
-    assert len(exported.read_text().splitlines()) == len(kept)  # exports hold the kept pairs
+    exports = f"data/07_model_output/{SKILL}/exports/orca_messages"
+    exported = [versions(project, f"{exports}/{split}.jsonl")[-1] for split in SPLITS]
+    lines = [len(path.read_text().splitlines()) for path in exported]
+    assert lines == [sum(kept["split"] == split) for split in SPLITS]  # the kept pairs, split
 
 
 def test_the_judge_can_be_turned_off_per_skill(project, fake_teacher) -> None:

@@ -1,4 +1,5 @@
-"""Every export loads back through the catalog with its roles and turn order intact."""
+"""Every export loads back through the catalog with its roles and turn order intact, each
+split holding its own kept pairs."""
 
 import json
 import re
@@ -7,6 +8,7 @@ import datasets
 import pytest
 from kedro.framework.session import KedroSession
 
+from agentinstruct.flow.holdout import SPLITS
 from tests.fake_llm import MODEL
 from tests.kedro_runs import run_pipeline
 
@@ -35,17 +37,23 @@ def _in_turn_order(messages: list[dict]) -> bool:
     return re.fullmatch(r"(U(CT+)*A)+", codes) is not None
 
 
+def _both_splits(catalog, name: str) -> list[dict]:
+    """An export's records, `train` then `test`."""
+    return [record for split in SPLITS for record in catalog.load(f"{name}_{split}")]
+
+
 def test_exports_load_back_with_roles_in_order(exported) -> None:
     for skill in SKILLS:
         pairs = exported.load(f"{skill}.curated_pairs")  # exports hold the kept pairs only
-        orca = exported.load(f"{skill}.orca_messages")
-        openai = exported.load(f"{skill}.openai_chat")
-        sharegpt = exported.load(f"{skill}.sharegpt")
-        assert len(orca) == len(openai) == len(sharegpt) == len(pairs) > 0
-
-        assert [row["messages"] for row in orca] == list(
-            pairs["messages"]
-        )  # orca: one string column
+        assert len(pairs) > 0
+        for split in SPLITS:  # each split's file holds its kept pairs, in their order
+            in_split = pairs[pairs["split"] == split]
+            orca = exported.load(f"{skill}.orca_messages_{split}")
+            assert [row["messages"] for row in orca] == list(in_split["messages"])  # a string
+            for name in ("openai_chat", "sharegpt"):
+                assert len(exported.load(f"{skill}.{name}_{split}")) == len(in_split), name
+        openai = _both_splits(exported, f"{skill}.openai_chat")
+        sharegpt = _both_splits(exported, f"{skill}.sharegpt")
         for record in openai:
             assert record["messages"][0]["role"] == "system"
             assert _in_turn_order(record["messages"][1:])
@@ -62,7 +70,7 @@ def test_exports_load_back_with_roles_in_order(exported) -> None:
 
 
 def test_tool_calls_survive_every_export(exported) -> None:
-    openai = exported.load("tool_use.openai_chat")
+    openai = _both_splits(exported, "tool_use.openai_chat")
     calling = [r for r in openai if any(m.get("tool_calls") for m in r["messages"])]
     assert calling, "the fake teacher's tool_use run made no calls"
     for record in calling:
@@ -73,10 +81,9 @@ def test_tool_calls_survive_every_export(exported) -> None:
         assert {call["function"]["name"] for call in messages[call_at]["tool_calls"]} <= names
         answered = [m["tool_call_id"] for m in messages[call_at + 1 : call_at + 1 + len(ids)]]
         assert answered == ids and "content" not in messages[call_at]
-    assert (
-        exported.get("tool_use.openai_chat").preview(2)["first_records"] == openai[:2]
-    )  # Kedro-Viz
-    sharegpt = exported.load("tool_use.sharegpt")
+    train = exported.load("tool_use.openai_chat_train")
+    assert exported.get("tool_use.openai_chat_train").preview(2)["first_records"] == train[:2]
+    sharegpt = _both_splits(exported, "tool_use.sharegpt")
     assert any(
         [turn["from"] for turn in record["conversations"]][:3]
         == ["human", "function_call", "observation"]
@@ -85,14 +92,15 @@ def test_tool_calls_survive_every_export(exported) -> None:
 
 
 def test_hugging_face_parquet_loads_with_datasets(exported, all_skills_project) -> None:
+    """Through the exports folder's dataset card, as a user loads it (tool calls included)."""
     for skill in SKILLS:
-        folder = all_skills_project / f"data/07_model_output/{skill}/exports/hf/train.parquet"
-        (path,) = [version / "train.parquet" for version in folder.iterdir()]
-        loaded = datasets.load_dataset(
-            "parquet", data_files=str(path), split="train", cache_dir=str(all_skills_project / "hf")
-        )
+        folder = all_skills_project / f"data/07_model_output/{skill}/exports"
+        loaded = datasets.load_dataset(str(folder), cache_dir=str(all_skills_project / "hf"))
         pairs = exported.load(f"{skill}.curated_pairs")  # exports hold the kept pairs only
-        assert loaded.num_rows == len(pairs)
-        assert set(loaded["pair_id"]) == set(pairs["pair_id"])
-        for row, original in zip(loaded, pairs["messages"], strict=True):
-            assert [m["role"] for m in row["messages"]] == [m["role"] for m in json.loads(original)]
+        for split, rows in loaded.items():
+            in_split = pairs[pairs["split"] == split]
+            assert list(rows["pair_id"]) == list(in_split["pair_id"])
+            for row, original in zip(rows, in_split["messages"], strict=True):
+                roles = [m["role"] for m in json.loads(original)]
+                assert [m["role"] for m in row["messages"]] == roles
+        assert sum(rows.num_rows for rows in loaded.values()) == len(pairs)

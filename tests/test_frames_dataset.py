@@ -41,7 +41,12 @@ def test_jsonl_from_a_generator_matches_pandas_json_lines(tmp_path):
 
 
 def test_a_frame_that_fails_its_schema_is_named_and_the_file_not_written(tmp_path):
-    decision = {"pair_id": "0123456789abcdef", "duplicate_of": None, "reasons": "[]"}
+    decision = {
+        "pair_id": "0123456789abcdef",
+        "duplicate_of": None,
+        "reasons": "[]",
+        "split": "train",
+    }
     good = pd.DataFrame([{**decision, "verification": "agrees"}])
     bad = pd.DataFrame([{**decision, "verification": "maybe"}])
     dataset = FramesDataset(

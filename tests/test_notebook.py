@@ -6,7 +6,7 @@ import nbformat
 from nbclient import NotebookClient
 
 from tests.conftest import PROJECT_ROOT
-from tests.fake_llm import MODEL
+from tests.fake_llm import CONSTANT_MODEL, MODEL
 from tests.kedro_runs import SKILL, run_pipeline
 
 FIGURES = [
@@ -15,11 +15,14 @@ FIGURES = [
     "curation_funnel_and_scores",
     "curation_by_question_type",
     "tokens_and_failures_by_stage",
+    "evaluation_students",
 ]
 
 
 def test_analysis_notebook_executes_and_writes_its_figures(project, fake_teacher):
     run_pipeline(project, teacher_model=MODEL)
+    students = f"{MODEL};{CONSTANT_MODEL}"  # two to compare, item by item
+    run_pipeline(project, "evaluate", teacher_model=MODEL, students=students)
     notebook_path = project / "notebooks" / "analysis.ipynb"
     notebook_path.parent.mkdir()
     shutil.copy(PROJECT_ROOT / "notebooks" / "analysis.ipynb", notebook_path)
@@ -42,3 +45,4 @@ def test_analysis_notebook_executes_and_writes_its_figures(project, fake_teacher
     assert f"{SKILL}: 32 pairs" in printed
     assert "===== kept =====" in printed and "===== rejected =====" in printed
     assert "└─ document" in printed  # a pair walked back to its source
+    assert f"[{CONSTANT_MODEL}] score" in printed  # the items where the students differ most

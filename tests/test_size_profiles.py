@@ -9,7 +9,11 @@ import yaml
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 
-from agentinstruct.config_loader import judge_follows_teacher
+from agentinstruct.config_loader import (
+    STUDENT_GENERATION,
+    judge_follows_teacher,
+    students_follow_teacher,
+)
 from agentinstruct.params import CurationParams, FlowParams
 from agentinstruct.size_profiles import profile_of, sized_parameters, sized_skill_params
 from tests.conftest import PROJECT_ROOT
@@ -86,6 +90,25 @@ def test_the_judge_is_the_teacher_entry_with_its_own_keys_on_top() -> None:
     judge = judge_follows_teacher(named)["judge_llm"]
     # the teacher's settings, not what belongs to the teacher's model
     assert judge == {"model": "anthropic/claude-haiku-4-5", "concurrency": 32}
+
+
+def test_students_take_the_teacher_s_settings_but_sample_greedily() -> None:
+    teacher = {
+        "model": "openai/gpt-4o",
+        "credentials": "openai",
+        "concurrency": 32,
+        "generation": {"temperature": 0.7, "top_p": 0.9, "max_tokens": 2048},
+    }
+    students = {"type": "StudentGatewaysDataset", "models": ["hosted_vllm/a", "hosted_vllm/b"]}
+    entry = students_follow_teacher({"teacher_llm": teacher, "student_llms": students})
+    assert entry["student_llms"] == {
+        **students,
+        "concurrency": 32,
+        "generation": STUDENT_GENERATION,
+    }
+    warm = {**students, "generation": {"temperature": 0.8}}
+    entry = students_follow_teacher({"teacher_llm": teacher, "student_llms": warm})
+    assert entry["student_llms"]["generation"] == {**STUDENT_GENERATION, "temperature": 0.8}
 
 
 def _context(project: Path, **runtime_params: object):

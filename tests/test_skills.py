@@ -27,7 +27,7 @@ def test_one_pipeline_per_skill_folder_and_one_for_all(monkeypatch):
     monkeypatch.chdir(PROJECT_ROOT)
     pipelines = register_pipelines()
     assert len(SKILLS) >= 15
-    assert set(pipelines) == {*SKILLS, ALL_SKILLS, "__default__", "curation"}
+    assert set(pipelines) == {*SKILLS, ALL_SKILLS, "__default__", "curation", "evaluate"}
     assert pipelines["__default__"] is pipelines[ALL_SKILLS]
     outputs = pipelines[ALL_SKILLS].all_outputs()
     assert {f"{skill}.pairs_parquet" for skill in SKILLS} <= outputs

@@ -81,8 +81,12 @@ def test_a_natural_length_teacher_pays_once_and_loses_nothing_in_every_skill(run
 
 
 def _export(project: Path, skill: str, name: str) -> list[dict]:
-    path = versions(project, f"data/07_model_output/{skill}/exports/{name}.jsonl")[-1]
-    return [json.loads(line) for line in path.read_text().splitlines()]
+    """Both splits of an export."""
+    rows = []
+    for split in ("train", "test"):
+        path = versions(project, f"data/07_model_output/{skill}/exports/{name}/{split}.jsonl")[-1]
+        rows += [json.loads(line) for line in path.read_text().splitlines()]
+    return rows
 
 
 def test_reading_comprehension_has_the_papers_sizes(natural) -> None:

@@ -20,6 +20,7 @@ import click
 from kedro.framework.cli.project import run as kedro_run
 from kedro.framework.startup import bootstrap_project
 
+from agentinstruct.evaluation.pipeline import PIPELINE as EVALUATE
 from agentinstruct.flow.plan import PlanTooLarge
 from agentinstruct.hooks import ESTIMATE_OUTPUTS, is_estimate
 from agentinstruct.pipeline_registry import ALL_SKILLS
@@ -107,6 +108,23 @@ def _report_projections(project: Project, skills: list[str]) -> None:
             click.echo(projection_table(projection))
 
 
+def _report_evaluation_projection(**options: Any) -> None:
+    """After an estimate of `evaluate`: print its projection and save it."""
+    names = options["pipelines"] or [options["pipeline"]]
+    if EVALUATE not in names or not is_estimate(options["params"].get("estimate_only", False)):
+        return
+    from agentinstruct.evaluation.projection import save_evaluation_projection
+    from agentinstruct.flow.projection import projection_table
+
+    project = Project(
+        str(Path.cwd()), options["env"], options["conf_source"], dict(options["params"])
+    )
+    with project.session(estimate_only=True) as session:
+        projection = save_evaluation_projection(session.load_context().catalog)
+    click.echo("\nProjection of the evaluation (no call was made):\n")
+    click.echo(projection_table(projection))
+
+
 logger = logging.getLogger(__name__)
 
 
@@ -134,9 +152,21 @@ def _run(cluster: str | None, wait_for_lock: bool, **options: Any) -> Any:
     with _one_run_at_a_time(options["params"], wait_for_lock):
         try:
             result = _partitioned(cluster, **options)
-            return kedro_run.callback(**options) if result is None else result
+            if result is not None:
+                return result
+            result = kedro_run.callback(**_named_pipelines(options))
+            _report_evaluation_projection(**options)
+            return result
         except Exception as error:
             raise click.ClickException(_said(error)) from None
+
+
+def _named_pipelines(options: dict[str, Any]) -> dict[str, Any]:
+    """`--pipeline=x` as Kedro 1.x's own `--pipelines=x`: the same run, without Kedro's
+    deprecation warning (README and docs say `--pipeline`, as users type it)."""
+    if not options["pipeline"] or options["pipelines"]:
+        return options
+    return {**options, "pipeline": None, "pipelines": [options["pipeline"]]}
 
 
 def _said(error: Exception) -> str:

@@ -6,7 +6,7 @@ anything from it:
   default) keeps the teacher's model and endpoint, so a user who points `teacher_llm` at their
   model gets that model as judge too, not the embedded 135M one; a judge naming another model
   takes the teacher's settings but not what belongs to the teacher's model (credentials,
-  deployments, prices, size profile);
+  deployments, prices, size profile); the students of `evaluate` (`student_llms`) likewise;
 - every skill's parameters (and the standalone curation's) get their size profile
   (`agentinstruct.size_profiles`), chosen from the teacher's and the judge's entries.
 """
@@ -22,7 +22,7 @@ from agentinstruct.skill_folders import skills_of
 
 logger = logging.getLogger(__name__)
 
-TEACHER_ENTRY, JUDGE_ENTRY = "teacher_llm", "judge_llm"
+TEACHER_ENTRY, JUDGE_ENTRY, STUDENTS_ENTRY = "teacher_llm", "judge_llm", "student_llms"
 FOLLOWS_TEACHER = "teacher"  # the judge's `model` that means "whatever the teacher is"
 # What a judge of another model does not take from the teacher: it belongs to the model.
 MODEL_KEYS = (
@@ -33,6 +33,7 @@ MODEL_KEYS = (
     "size_profile",
 )
 SIZE_PROFILES = "size_profiles"
+STUDENT_GENERATION = {"temperature": 0.0, "top_p": 1.0, "seed": 42}
 _warned: set[tuple[str, str]] = set()
 
 
@@ -46,6 +47,20 @@ def judge_follows_teacher(catalog: dict[str, Any]) -> dict[str, Any]:
         return {**catalog, JUDGE_ENTRY: {**teacher, **judge, "model": teacher.get("model")}}
     settings = {key: value for key, value in teacher.items() if key not in MODEL_KEYS}
     return {**catalog, JUDGE_ENTRY: {**settings, **judge}}
+
+
+def students_follow_teacher(catalog: dict[str, Any]) -> dict[str, Any]:
+    """The catalog with the students' entry laid over the teacher's settings (not its model nor
+    what belongs to it), as a judge of another model: the same cache, concurrency and calls.
+    Not its sampling: a student is evaluated greedily (`STUDENT_GENERATION`) unless its entry
+    says otherwise, so two students differ by their weights, not by a sampler's draw."""
+    teacher, students = catalog.get(TEACHER_ENTRY), catalog.get(STUDENTS_ENTRY)
+    if not isinstance(teacher, dict) or not isinstance(students, dict):
+        return catalog
+    inherited = (*MODEL_KEYS, "model", "generation")
+    settings = {key: value for key, value in teacher.items() if key not in inherited}
+    generation = {**STUDENT_GENERATION, **(students.get("generation") or {})}
+    return {**catalog, STUDENTS_ENTRY: {**settings, **students, "generation": generation}}
 
 
 def warn_of_an_embedded_judge(catalog: dict[str, Any]) -> None:
@@ -77,7 +92,7 @@ class ProjectConfigLoader(OmegaConfigLoader):
     def __getitem__(self, key: str) -> dict[str, Any]:
         config = super().__getitem__(key)
         if key == "catalog":
-            config = judge_follows_teacher(config)
+            config = students_follow_teacher(judge_follows_teacher(config))
             warn_of_an_embedded_judge(config)
         elif key == "parameters":
             catalog = judge_follows_teacher(super().__getitem__("catalog"))

@@ -41,11 +41,14 @@ class EstimateOnlyHooks:
         # Kedro hands the parameters as catalog entries: "parameters" is the whole dict
         if not is_estimate(parameters.get("parameters", {}).get("estimate_only", False)):
             return
-        from agentinstruct.gateway.dataset import LLMGatewayDataset  # imports LiteLLM
+        from agentinstruct.gateway.dataset import (  # imports LiteLLM
+            LLMGatewayDataset,
+            StudentGatewaysDataset,
+        )
 
         for name in catalog:
             dataset = catalog.get(name)
-            if isinstance(dataset, LLMGatewayDataset):
+            if isinstance(dataset, LLMGatewayDataset | StudentGatewaysDataset):
                 dataset.estimate_only()
 
 

@@ -353,3 +353,72 @@ class FlowParams(_Params):
         """Items an editor makes for one goal: one per suggestion asked for (the first of
         `limits.suggestions`), or one from all of them."""
         return self.limits.suggestions[0] if self.refinement.edit_each_suggestion else 1
+
+
+class EvaluationJudgeParams(_Params):
+    """The Orca-Bench judge: the student's response against the reference answer, 0 to 10."""
+
+    enabled: bool = True
+    max_tokens: int = Field(default=300, gt=0)
+    rationale: Bounds = Field(default=(10, 600), description="characters of its rationale")
+    over_limit: OverLimit = "reask"
+
+
+class EvaluationParams(_Params):
+    """The held-out split every skill's gather makes, and the `evaluate` pipeline that scores
+    students on it (and on the multiple-choice sets of data/01_raw/eval_sets/)."""
+
+    test_fraction: float = Field(
+        default=0.05, ge=0, lt=1, description="share of kept pairs held out as `test`"
+    )
+    min_test_items: int = Field(
+        default=20,
+        ge=0,
+        description="hold out at least this many pairs when the run kept enough of them (never"
+        " more than max_test_share)",
+    )
+    max_test_share: float = Field(
+        default=0.25,
+        gt=0,
+        lt=1,
+        description="the test split's most of the kept pairs, so a small run keeps most of them"
+        " for training",
+    )
+    seed: int = Field(default=42, description="which documents are held out")
+    skills: list[str] | None = Field(
+        default=None, description="skills to evaluate; default: every skill with test items"
+    )
+    eval_sets: bool = Field(
+        default=True,
+        description="also score students on the multiple-choice sets of data/01_raw/eval_sets/"
+        " (question, choices, answer; MMLU / AGIEval style)",
+    )
+    max_items_per_set: int | None = Field(
+        default=None, ge=1, description="a seeded sample of each eval set; default: all items"
+    )
+    student_max_tokens: int = Field(
+        default=4096,
+        gt=0,
+        description="a cap, not a length asked for: a student trained on the `full` profile's"
+        " reasoned answers writes as long; one cut here scores 0 (raise it for reasoning models)",
+    )
+    answer: Bounds = Field(
+        default=(1, 32_000), description="characters of a student's answer (a guard, not asked)"
+    )
+    judge: EvaluationJudgeParams = EvaluationJudgeParams()
+    bootstrap_samples: int = Field(default=2000, ge=100)
+    confidence: float = Field(default=0.95, gt=0, lt=1)
+
+
+class DatasetCardParams(_Params):
+    """What the exports' Hugging Face dataset card (README.md) says beyond what a run measured."""
+
+    license: str = Field(default="other", description="a Hub license id, e.g. cc-by-4.0, mit")
+    language: list[str] = Field(default_factory=lambda: ["en"])
+    pretty_name: str | None = None
+    task_categories: list[str] = Field(
+        default_factory=lambda: ["text-generation", "question-answering"]
+    )
+    tags: list[str] = Field(
+        default_factory=lambda: ["synthetic", "agentinstruct", "instruction-tuning"]
+    )

@@ -39,7 +39,10 @@ def split_pairs(frame: pd.DataFrame, decisions: pd.DataFrame) -> tuple[pd.DataFr
     for column in ("verification", "duplicate_of", "reasons"):
         frame[column] = decisions[column].to_numpy()
     kept = frame["reasons"] == "[]"
-    return frame[kept].reset_index(drop=True), frame[~kept].reset_index(drop=True)
+    kept_pairs = frame[kept].reset_index(drop=True)
+    if "split" in decisions:  # a flow's run holds some out (flow/holdout.py)
+        kept_pairs["split"] = decisions["split"].to_numpy()[kept.to_numpy()]
+    return kept_pairs, frame[~kept].reset_index(drop=True)
 
 
 def decisions_by_frame(

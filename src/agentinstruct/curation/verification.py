@@ -18,6 +18,8 @@ _LEADING_CHOICE = re.compile(
     r"^\W*(?:(?i:(?:the\s+)?(?:correct\s+)?(?:answer|option|choice))(?:\s+is)?\s*[:\-]?\s*)?"
     r"\(?([A-H])(?:[).:,]|\s*$|\n)"
 )
+_EMPHASIS = re.compile(r"[*_`]+")
+_LONE_LETTER = re.compile(r"^\W*\(?([a-hA-H])[).:]?\s*$")
 _STATED_CHOICE = re.compile(r"(?i:\b(?:answer|option|choice)\s+is\s+)\(?([A-H])\b")
 _TRUTH = {
     "true": "true",
@@ -33,7 +35,12 @@ Verdict = tuple[str, str]  # ("agrees" | "disagrees" | "judge" | "unchecked", wh
 
 
 def chosen_option(answer: str, options: list[str]) -> str | None:
-    """The letter an answer picks: a leading letter, "the answer is B", or an option's text."""
+    """The letter an answer picks: a leading letter, "the answer is B", or an option's text.
+    Markdown emphasis is read through ("**B**"), and a lone lower-case letter ("b", "(c)") is
+    that option, as chat models write them."""
+    answer = _EMPHASIS.sub("", answer)
+    if lone := _LONE_LETTER.match(answer):
+        return lone.group(1).upper()
     for pattern in (_LEADING_CHOICE, _STATED_CHOICE):
         if match := pattern.search(answer):
             return match.group(1)

@@ -1,10 +1,11 @@
 """Custom Kedro datasets: the raw folder and raw bytes for ingestion, skills (taxonomy +
 prompts) as data, and JSON Lines exactly as fine-tuning stacks read them, folders of tables
 (evaluation sets, chat data made elsewhere), the markers of finished partitions, tables
-written a frame at a time, and reports as strict JSON."""
+written a frame at a time, reports as strict JSON, and the exports' Hugging Face dataset card."""
 
 from agentinstruct.datasets.bytes_dataset import BytesDataset
 from agentinstruct.datasets.chat_folder_dataset import ChatFolderDataset
+from agentinstruct.datasets.dataset_card_dataset import DatasetCardDataset
 from agentinstruct.datasets.frames_dataset import FramesDataset
 from agentinstruct.datasets.jsonlines_dataset import JSONLinesDataset
 from agentinstruct.datasets.marker_dataset import MarkerDataset
@@ -16,6 +17,7 @@ from agentinstruct.datasets.table_folder_dataset import TableFolderDataset
 __all__ = [
     "BytesDataset",
     "ChatFolderDataset",
+    "DatasetCardDataset",
     "FramesDataset",
     "JSONLinesDataset",
     "MarkerDataset",

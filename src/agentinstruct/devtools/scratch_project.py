@@ -16,21 +16,24 @@ def scratch_project(source: Path, destination: Path) -> Path:
     return destination
 
 
-def point_at_server(project: Path, base_url: str, **teacher: object) -> None:
+def point_at_server(
+    project: Path, base_url: str, students: list[str] | None = None, **teacher: object
+) -> None:
     """The teacher and the judge of `project` on an OpenAI-compatible server (the fake one in
-    tests and benchmarks), through conf/local; `teacher` overrides catalog settings of both."""
+    tests and benchmarks), through conf/local; `teacher` overrides catalog settings of both;
+    `students` (model names), the students of `evaluate` on the same server."""
     base = yaml.safe_load((project / "conf/base/catalog_llm.yml").read_text())
     local = {}
+    served = {
+        "credentials": "fake_server",
+        "progress": False,
+        "input_cost_per_token": 1e-7,
+        "output_cost_per_token": 4e-7,
+    }
     for name in ("teacher_llm", "judge_llm"):
-        local[name] = {
-            **base[name],
-            "model": "openai/fake-teacher",
-            "credentials": "fake_server",
-            "progress": False,
-            "input_cost_per_token": 1e-7,
-            "output_cost_per_token": 4e-7,
-            **teacher,
-        }
+        local[name] = {**base[name], "model": "openai/fake-teacher", **served, **teacher}
+    if students:
+        local["student_llms"] = {**base["student_llms"], "models": students, **served}
     (project / "conf/local/catalog_llm.yml").write_text(yaml.safe_dump(local))
     (project / "conf/local/credentials.yml").write_text(
         yaml.safe_dump({"fake_server": {"api_key": "sk-fake", "api_base": base_url}})

@@ -113,12 +113,6 @@ def hugging_face_frame(pairs: pd.DataFrame) -> pd.DataFrame:
     return frame_of(HuggingFaceExportSchema, rows)
 
 
+# Each export format and its name (its folder in exports/; `<name>_<split>` in the catalog).
 EXPORT_FORMATS = (orca_records, openai_records, sharegpt_records, hugging_face_frame)
-
-
-def export_pairs(
-    pairs: pd.DataFrame,
-) -> tuple[list[dict], list[dict], list[dict], pd.DataFrame]:
-    """One record per pair in each format (`EXPORT_FORMATS`), in pair order."""
-    orca, openai, sharegpt, hugging_face = (export(pairs) for export in EXPORT_FORMATS)
-    return orca, openai, sharegpt, hugging_face
+EXPORT_NAMES = ("orca_messages", "openai_chat", "sharegpt", "hf")

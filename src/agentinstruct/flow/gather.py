@@ -17,7 +17,8 @@ import pandas as pd
 
 from agentinstruct.curation.selection import decisions_by_frame, pair_decisions, split_pairs
 from agentinstruct.flow.call_log import USAGE_COLUMNS
-from agentinstruct.flow.exports import EXPORT_FORMATS
+from agentinstruct.flow.exports import EXPORT_FORMATS, EXPORT_NAMES
+from agentinstruct.flow.holdout import SPLITS, splits_of
 from agentinstruct.flow.partitions import (
     Frames,
     Loaders,
@@ -26,7 +27,7 @@ from agentinstruct.flow.partitions import (
     partition_frames,
 )
 from agentinstruct.flow.report import build_run_report
-from agentinstruct.params import FlowParams
+from agentinstruct.params import EvaluationParams, FlowParams
 from agentinstruct.schemas.llm_outputs import JUDGE_DIMENSIONS
 from agentinstruct.skill import Skill
 
@@ -88,12 +89,19 @@ def select_partitioned_pairs(
     partition: str,
     partition_done: Any,
     params: FlowParams,
+    evaluation: EvaluationParams,
 ) -> pd.DataFrame:
     """Every pair's fate (`PairDecisionSchema`): the judge's thresholds, then one pair per
-    duplicate cluster across every partition."""
-    return pair_decisions(
+    duplicate cluster across every partition; each kept pair's split, by its document."""
+    decisions = pair_decisions(
         partition_frames(judged_pairs, partition_index, partition), params.curation
     )
+    doc_ids = gather(judged_pairs, partition_index, partition, ["doc_id"])["doc_id"]
+    kept = (decisions["reasons"] == "[]").to_numpy()
+    split = pd.Series([None] * len(decisions), dtype=object)
+    split[kept] = splits_of(doc_ids[kept].reset_index(drop=True), evaluation).to_numpy()
+    decisions["split"] = split.astype("str")  # null where rejected, as pandas' str keeps it
+    return decisions
 
 
 def split_partitioned_pairs(
@@ -117,18 +125,27 @@ def export_partitioned_pairs(
     pair_decisions: pd.DataFrame,
     partition_index: dict[str, Any],
     partition: str,
-) -> tuple[Iterator[dict], Iterator[dict], Iterator[dict], Iterator[pd.DataFrame]]:
-    """The kept pairs in each export format (`EXPORT_FORMATS`), a partition at a time: each
-    format's stream reads the partitions and converts them to that format only."""
+) -> tuple[Iterator[Any], ...]:
+    """The kept pairs in each export format (`EXPORT_FORMATS`), a `train` and a `test` stream
+    each (`EXPORTS`, in order), a partition at a time: each stream reads the partitions and
+    converts its split's pairs to its format only."""
     judged = partition_frames(judged_pairs, partition_index, partition)
 
-    def exported(export: Callable[[pd.DataFrame], Any]) -> Iterator[Any]:
+    def exported(export: Callable[[pd.DataFrame], Any], split: str) -> Iterator[Any]:
         for frame, decided in decisions_by_frame(judged, pair_decisions):
-            yield export(split_pairs(frame, decided)[0])
+            kept = split_pairs(frame, decided)[0]
+            yield export(kept[kept["split"] == split])
 
-    orca, openai, sharegpt, hugging_face = EXPORT_FORMATS
-    records = (chain.from_iterable(exported(export)) for export in (orca, openai, sharegpt))
-    return (*records, exported(hugging_face))
+    streams: list[Iterator[Any]] = []
+    for name, export in zip(EXPORT_NAMES, EXPORT_FORMATS, strict=True):
+        for split in SPLITS:
+            frames = exported(export, split)
+            streams.append(frames if name == "hf" else chain.from_iterable(frames))
+    return tuple(streams)
+
+
+# The export node's outputs, in the order `export_partitioned_pairs` returns them.
+EXPORTS = [f"{name}_{split}" for name in EXPORT_NAMES for split in SPLITS]
 
 
 def _curation_rows(

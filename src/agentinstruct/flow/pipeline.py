@@ -6,7 +6,9 @@ from agentinstruct.curation.nodes import check_flow_pairs, judge_flow_pairs
 from agentinstruct.flow.answers import answer_instructions
 from agentinstruct.flow.assembly import assemble_pairs
 from agentinstruct.flow.chunking import chunk_documents
+from agentinstruct.flow.dataset_card import write_dataset_card
 from agentinstruct.flow.gather import (
+    EXPORTS,
     GATHERED_FOR_REPORT,
     STAGE_CALL_LOGS,
     build_partitioned_report,
@@ -31,6 +33,8 @@ TEACHER = "teacher_llm"
 JUDGE = "judge_llm"
 # Shared by every skill (and the standalone curation pipeline), so outside the namespaces.
 PARTITION = "params:partition"
+EVALUATION = "params:evaluation"  # the held-out split's settings, shared with `evaluate`
+DATASET_CARD = "params:dataset_card"  # what the exports' card says beyond what a run measured
 SHARED_INPUTS = {TEACHER, JUDGE, "eval_sets", "curation_rules"}
 # Tags of the three steps of a partitioned run (see flow/partitions.py): the corpus once, then
 # each partition in a session of its own, then the gather.
@@ -179,7 +183,14 @@ def _gather() -> list[Node]:
         ),
         Node(
             select_partitioned_pairs,
-            inputs=[_gathered("judged_pairs"), "partition_index", PARTITION, DONE, "params:flow"],
+            inputs=[
+                _gathered("judged_pairs"),
+                "partition_index",
+                PARTITION,
+                DONE,
+                "params:flow",
+                EVALUATION,
+            ],
             outputs="pair_decisions",
             name="select_pairs",
             tags=["curation", GATHER],
@@ -194,8 +205,24 @@ def _gather() -> list[Node]:
         Node(
             export_partitioned_pairs,
             inputs=[_gathered("judged_pairs"), "pair_decisions", "partition_index", PARTITION],
-            outputs=["orca_messages", "openai_chat", "sharegpt", "hf_parquet"],
+            outputs=EXPORTS,
             name="export_pairs",
+            tags=["exports", GATHER],
+        ),
+        # The card describes the published data, so it reads the `hf` export back (which also
+        # orders it after the exports).
+        Node(
+            write_dataset_card,
+            inputs=[
+                "hf_train",
+                "hf_test",
+                "run_report",
+                DATASET_CARD,
+                "eval_sets",
+                "dataset_card_template",
+            ],
+            outputs="dataset_card",
+            name="write_dataset_card",
             tags=["exports", GATHER],
         ),
         Node(
@@ -233,5 +260,10 @@ def create_flow_pipeline(skill: str) -> Pipeline:
         _flow(),
         namespace=skill,
         inputs=SHARED_INPUTS,
-        parameters={"params:flow": f"params:{skill}", PARTITION: PARTITION},
+        parameters={
+            "params:flow": f"params:{skill}",
+            PARTITION: PARTITION,
+            EVALUATION: EVALUATION,
+            DATASET_CARD: DATASET_CARD,
+        },
     )

@@ -119,6 +119,11 @@ def build_run_report(
         "skill": skill.name,
         "prompt_version": skill.version,
         "models": sorted(calls["model"].unique().tolist()),
+        # Which model each stage called: the dataset card names the judge apart from the teacher.
+        "models_by_stage": {
+            stage: sorted(models.unique().tolist())
+            for stage, models in calls.groupby("stage")["model"]
+        },
         "params_hash": stable_id(params.model_dump_json()),
         "params": params.model_dump(),
         "inputs": {

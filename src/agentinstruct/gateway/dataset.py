@@ -77,3 +77,73 @@ class LLMGatewayDataset(ReadOnlyDataset[LLMGateway]):
         if is_postgres(self._config.cache_path):
             described["cache_path"] = without_password(self._config.cache_path)
         return described
+
+
+def student_models(models: str | list[str]) -> list[str]:
+    """The students' LiteLLM model names: a list, or one string with `;` between them (what
+    `--params students=a;b` can carry, as Kedro splits `--params` at commas)."""
+    names = models.split(";") if isinstance(models, str) else models
+    names = [name.strip() for name in names if name and name.strip()]
+    if not names:
+        raise ValueError("student_llms: name at least one model")
+    return list(dict.fromkeys(names))
+
+
+class StudentGatewaysDataset(ReadOnlyDataset[dict[str, LLMGateway]]):
+    """Loads one `LLMGateway` per student model, by model name; read-only.
+
+    The students of `kedro run --pipeline=evaluate` are catalog entries like the teacher (their
+    settings follow the teacher's, as a judge of another model does; config_loader.py), so the
+    cache, the budget, batch mode and the estimate apply to them alike. Example::
+
+        student_llms:
+          type: agentinstruct.gateway.dataset.StudentGatewaysDataset
+          models: [local/smollm2-135m-instruct, hosted_vllm/my-org/llama-3-8b-ours]
+          credentials: students     # api_base / api_key shared by every student (optional)
+          generation: {temperature: 0.0, max_tokens: 512, seed: 42}
+    """
+
+    def __init__(
+        self,
+        models: str | list[str],
+        filepath: str = GatewayConfig.model_fields["cache_path"].default,
+        credentials: dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **config: Any,
+    ) -> None:
+        self._configs = {
+            model: GatewayConfig(model=model, cache_path=filepath, **config)
+            for model in student_models(models)
+        }
+        self._credentials = Credentials(**(credentials or {}))
+        self.metadata = metadata
+        self._gateways: dict[str, LLMGateway] | None = None
+
+    @property
+    def configs(self) -> dict[str, GatewayConfig]:
+        return dict(self._configs)
+
+    def estimate_only(self) -> None:
+        """Make no call: every student answers with placeholders (an estimate)."""
+        if self._gateways is not None:
+            raise RuntimeError("the students were loaded before the run became an estimate")
+        self._configs = {
+            model: config.model_copy(update={"estimate_only": True})
+            for model, config in self._configs.items()
+        }
+
+    def load(self) -> dict[str, LLMGateway]:
+        if self._gateways is None:
+            self._gateways = {
+                model: open_gateway(config, self._credentials)
+                for model, config in self._configs.items()
+            }
+        return self._gateways
+
+    def _describe(self) -> dict[str, Any]:
+        # Credentials are left out on purpose: _describe ends up in logs and in Kedro-Viz.
+        described = {model: c.model_dump(mode="json") for model, c in self._configs.items()}
+        for config in described.values():
+            if is_postgres(config["cache_path"]):
+                config["cache_path"] = without_password(config["cache_path"])
+        return {"students": described}

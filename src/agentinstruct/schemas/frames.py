@@ -15,6 +15,7 @@ from agentinstruct.schemas.llm_outputs import ANSWER_FORMATS
 
 ID_PATTERN = r"^[0-9a-f]{16}$"
 CALL_STATUSES = ("ok", "failed", "estimated")  # estimated: no call, a placeholder answer
+SPLITS = ("train", "test")  # a kept pair's split: test holds out whole documents (flow/holdout.py)
 
 
 class _Frame(pa.DataFrameModel):
@@ -202,6 +203,8 @@ class _Rejected(pa.DataFrameModel):
 class CuratedPairSchema(ScoredPairSchema, _Kept):
     """A pair that passed every check: what the exports are made from."""
 
+    split: Series[str] = pa.Field(isin=SPLITS, description="train, or test (held out by document)")
+
 
 class RejectedPairSchema(ScoredPairSchema, _Rejected):
     """A pair set aside, with every reason it failed."""
@@ -215,6 +218,9 @@ class PairDecisionSchema(pa.DataFrameModel):
     verification: Series[str] = pa.Field(isin=VERDICTS)
     duplicate_of: Series[str] = pa.Field(nullable=True, description="the kept pair of its cluster")
     reasons: Series[str] = pa.Field(description="JSON list of reasons to reject; [] when kept")
+    split: Series[str] = pa.Field(
+        nullable=True, isin=SPLITS, description="a kept pair's split; null when rejected"
+    )
 
     class Config:
         strict = True
@@ -385,3 +391,69 @@ def frame_of(schema: type[pa.DataFrameModel], rows: list[dict]) -> pd.DataFrame:
     it is saved, under every runner.
     """
     return pd.DataFrame(rows, columns=list(schema.to_schema().columns))
+
+
+EVALUATION_SOURCES = ("skill", "eval_set")
+
+
+class EvaluationTaskSchema(_Frame):
+    """An evaluation item (`kedro run --pipeline=evaluate`): a skill's held-out test pair or a
+    row of a multiple-choice eval set, as a student is asked it."""
+
+    item_id: Series[str] = pa.Field(str_matches=ID_PATTERN, unique=True)
+    source: Series[str] = pa.Field(isin=EVALUATION_SOURCES)
+    set_name: Series[str] = pa.Field(description="the skill, or the eval set's file")
+    subject: Series[str] = pa.Field(description="question type, or the eval set's subject")
+    pair_id: Series[str] = pa.Field(nullable=True, description="the test pair; null for eval sets")
+    answer_format: Series[str] = pa.Field(isin=ANSWER_FORMATS)
+    prompt: Series[str] = pa.Field(description="JSON chat turns the student answers")
+    options: Series[str] = pa.Field(description="JSON list of answer choices; [] if none")
+    key: Series[str] = pa.Field(
+        nullable=True, description="what exact match compares with (letter, true/false, order)"
+    )
+    reference_response: Series[str] = pa.Field(
+        nullable=True, description="the teacher's answer the judge compares with"
+    )
+    run_version: Series[str] = pa.Field(
+        nullable=True, description="the skill's run whose test split it is; null for eval sets"
+    )
+
+
+class StudentAnswerSchema(EvaluationTaskSchema):
+    """An evaluation item as one student answered it (or why its call failed)."""
+
+    item_id: Series[str] = pa.Field(str_matches=ID_PATTERN)
+    student: Series[str]
+    response: Series[str] = pa.Field(nullable=True, description="null when the call failed")
+    failure: Series[str] = pa.Field(nullable=True, description="why the student's call failed")
+
+    @pa.dataframe_check(name="one_row_per_item_and_student")
+    def _unique(cls, frame: pd.DataFrame) -> Series[bool]:
+        return ~frame.duplicated(["item_id", "student"])
+
+
+class EvaluationItemSchema(_Frame):
+    """One item answered by one student and scored: exact match where the item has a key, the
+    judge's 0-10 Orca-Bench score where it has a reference response."""
+
+    item_id: Series[str] = pa.Field(str_matches=ID_PATTERN)
+    student: Series[str]
+    source: Series[str] = pa.Field(isin=EVALUATION_SOURCES)
+    set_name: Series[str]
+    subject: Series[str]
+    pair_id: Series[str] = pa.Field(nullable=True)
+    answer_format: Series[str] = pa.Field(isin=ANSWER_FORMATS)
+    key: Series[str] = pa.Field(nullable=True)
+    run_version: Series[str] = pa.Field(nullable=True)
+    response: Series[str] = pa.Field(nullable=True, description="null when the call failed")
+    failure: Series[str] = pa.Field(nullable=True, description="why the student's call failed")
+    exact_match: Series[float] = pa.Field(
+        nullable=True, isin=[0.0, 1.0], description="1 right, 0 wrong; null: no key"
+    )
+    exact_detail: Series[str] = pa.Field(nullable=True)
+    score: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0, le=10)
+    rationale: Series[str] = pa.Field(nullable=True)
+
+    @pa.dataframe_check(name="one_row_per_item_and_student")
+    def _unique(cls, frame: pd.DataFrame) -> Series[bool]:
+        return ~frame.duplicated(["item_id", "student"])

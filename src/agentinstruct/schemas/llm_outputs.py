@@ -260,3 +260,30 @@ def judge_verdict_with_reference(
         base=judge_verdict(rationale, over_limit),
         agrees_with_reference=(bool, ...),
     )
+
+
+# An enum, as `Score`: a grammar-constrained judge cannot leave the scale.
+OrcaBenchScore = Literal[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+
+
+@cache
+def student_answer(answer: Bounds = (1, 4000), over_limit: str = "fail") -> type[Contract]:
+    """A student's response to an evaluation item: the text a user would read. A guard by
+    default (`fail`): a student that writes more is a failure record, not a re-ask."""
+    return _model(
+        "StudentAnswer",
+        "The response to the user's last message, as you would write it to the user.",
+        answer=(text(answer, over_limit), ...),
+    )
+
+
+@cache
+def orca_bench_verdict(rationale: Bounds = (10, 600), over_limit: str = "reask") -> type[Contract]:
+    """The Orca-Bench judge's response model: a rationale first, then a score from 0 to 10."""
+    return _model(
+        "OrcaBenchVerdict",
+        "How well the student's response matches the reference answer: 0 (wrong or no answer)"
+        " to 10 (as good as the reference).",
+        rationale=(text(rationale, over_limit), ...),
+        score=(OrcaBenchScore, ...),
+    )
