@@ -24,10 +24,12 @@ KEDRO = str(Path(sys.executable).parent / "kedro")
 
 def test_which_pipelines_run_in_partitions() -> None:
     assert _skills(SKILL, []) == [SKILL]
-    assert _skills(None, []) == _skills("all_skills", []) == skill_names()
+    assert _skills(None, []) == _skills("__default__", []) == [SKILL]  # the main job
+    assert _skills("all_skills", []) == skill_names()
     assert _skills(None, [SKILL, "tool_use"]) == [SKILL, "tool_use"]
     assert _skills("curation", []) is None
     assert _skills(None, [SKILL, "curation"]) is None
+    assert _skills("evaluate", []) is None
 
 
 def _options(**chosen) -> dict:

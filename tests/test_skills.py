@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from agentinstruct.datasets import SkillDataset
-from agentinstruct.pipeline_registry import ALL_SKILLS, register_pipelines
+from agentinstruct.pipeline_registry import ALL_SKILLS, DEFAULT_SKILL, register_pipelines
 from agentinstruct.schemas.frames import PairSchema
 from agentinstruct.skill_folders import skill_names
 from agentinstruct.template_check import template_problems
@@ -28,7 +28,7 @@ def test_one_pipeline_per_skill_folder_and_one_for_all(monkeypatch):
     pipelines = register_pipelines()
     assert len(SKILLS) >= 15
     assert set(pipelines) == {*SKILLS, ALL_SKILLS, "__default__", "curation", "evaluate"}
-    assert pipelines["__default__"] is pipelines[ALL_SKILLS]
+    assert pipelines["__default__"] is pipelines[DEFAULT_SKILL]  # the main job, not all 17
     outputs = pipelines[ALL_SKILLS].all_outputs()
     assert {f"{skill}.pairs_parquet" for skill in SKILLS} <= outputs
 

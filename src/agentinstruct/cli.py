@@ -23,7 +23,7 @@ from kedro.framework.startup import bootstrap_project
 from agentinstruct.evaluation.pipeline import PIPELINE as EVALUATE
 from agentinstruct.flow.plan import PlanTooLarge
 from agentinstruct.hooks import ESTIMATE_OUTPUTS, is_estimate
-from agentinstruct.pipeline_registry import ALL_SKILLS
+from agentinstruct.pipeline_registry import ALL_SKILLS, DEFAULT_SKILL
 from agentinstruct.redaction import redact
 from agentinstruct.run_lock import (
     ESTIMATE_LOCK,
@@ -59,8 +59,10 @@ def _skills(pipeline: str | None, pipelines: list[str]) -> list[str] | None:
     known = skill_names()
     skills: list[str] = []
     for name in names:
-        if name in (ALL_SKILLS, "__default__"):
+        if name == ALL_SKILLS:
             skills += known
+        elif name == "__default__":
+            skills += [DEFAULT_SKILL] if DEFAULT_SKILL in known else known
         elif name in known:
             skills.append(name)
         else:
