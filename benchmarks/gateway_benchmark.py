@@ -30,8 +30,6 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-import instructor
-import litellm
 from openai import AsyncOpenAI
 from pydantic import Field
 
@@ -129,7 +127,12 @@ def warm_cpu_ms(run, base_url: str, calls: int, concurrency: int) -> float:
 
 async def _litellm(base_url: str, calls: int, concurrency: int, instructed: bool) -> None:
     """LiteLLM's acompletion with the gateway's arguments, alone (the answer validated as the
-    raw client's is) or under Instructor in the gateway's mode: no cache, ledger or records."""
+    raw client's is) or under Instructor in the gateway's mode: no cache, ledger or records.
+    LiteLLM is imported here, after the package (imported above) set its environment: imported
+    first, it fetches its price list from the internet."""
+    import instructor
+    import litellm
+
     limit = asyncio.Semaphore(concurrency)
     endpoint = {"model": MODEL, "api_base": base_url, "api_key": "sk-fake", "num_retries": 0}
     schema = {"name": "Verdict", "schema": Verdict.model_json_schema()}

@@ -1,5 +1,6 @@
 """Shared fixtures: a fake teacher, and a throw-away copy of the project to run pipelines in."""
 
+import os
 import shutil
 from pathlib import Path
 
@@ -49,3 +50,28 @@ def server():
     yield start
     for running in started:
         running.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Under CI a skipped service test fails: CI installs PostgreSQL and Chromium, and a test
+    skipped for want of one would let the build pass without checking what it guards."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and os.environ.get("CI") and item.get_closest_marker("services"):
+        report.outcome = "failed"
+        report.longrepr = f"a service test was skipped under CI: {report.longrepr}"
+
+
+# Module-scoped fixtures that run pipelines once for many assertions: any test that uses one
+# waits for it, so it is slow however quick its own assertions are.
+PIPELINE_FIXTURES = {"evaluated", "card_project", "exported_project", "runs"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test of the embedded model, or of a pipeline-running fixture, is slow too:
+    `-m "not slow"` leaves it out."""
+    for item in items:
+        uses = set(getattr(item, "fixturenames", ()))
+        if item.get_closest_marker("embedded") or uses & PIPELINE_FIXTURES:
+            item.add_marker(pytest.mark.slow)

@@ -41,7 +41,7 @@ def server():
         running.stop()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
 def cache_location(request, tmp_path):
     """Where batch answers are cached: a SQLite file, or a real PostgreSQL server."""
     if request.param == "sqlite":
@@ -57,6 +57,7 @@ def _outputs(results) -> list:
     return [None if r.output is None else r.output.model_dump() for r in results]
 
 
+@pytest.mark.slow
 def test_batch_answers_equal_online_answers_and_a_rerun_is_free(
     tmp_path, server, cache_location
 ) -> None:
@@ -93,6 +94,7 @@ def test_an_answer_cut_at_max_tokens_is_a_failure_record_not_an_online_retry(
     assert all(r.record.completion_tokens > 0 for r in results)
 
 
+@pytest.mark.slow
 def test_sigkill_while_waiting_then_rerun_submits_nothing_new(tmp_path, server) -> None:
     count = 150
     endpoint = server(batch_faults=BatchFaults(completion_s=4.0))
@@ -176,6 +178,7 @@ def test_batch_mode_refuses_providers_without_a_batch_api(tmp_path) -> None:
         )
 
 
+@pytest.mark.slow
 def test_reading_comprehension_in_batch_mode_makes_the_online_run_s_pairs(
     project, tmp_path, server, monkeypatch
 ) -> None:

@@ -64,11 +64,14 @@ def _check_the_cap(endpoint, tmp_path, cache: str) -> None:
     assert sum(r.record.cached for r in finished) == len(done)
 
 
+@pytest.mark.slow
 def test_budget_caps_online_calls_and_a_rerun_with_more_completes(tmp_path, endpoint) -> None:
     _check_the_cap(endpoint, tmp_path, str(tmp_path / "c.sqlite"))
 
 
+@pytest.mark.services
 @pytest.mark.skipif(missing_reason() is not None, reason=str(missing_reason()))
+@pytest.mark.slow
 def test_budget_is_kept_in_a_shared_postgresql_cache(tmp_path, endpoint) -> None:
     with postgres_server() as url:
         _check_the_cap(endpoint, tmp_path, url)

@@ -57,6 +57,7 @@ def test_picking_nodes_or_a_partition_is_kedros_own_run() -> None:
         _partitioned("local:2", **_options(tags=("gather",)))
 
 
+@pytest.mark.slow
 def test_kedro_run_partitions_the_corpus_and_skips_it_when_complete(tmp_path) -> None:
     server = FakeOpenAIServer(latency_s=0.01).start()
     try:
@@ -105,6 +106,7 @@ def test_a_second_run_of_a_project_fails_at_once_while_one_is_going(tmp_path) ->
         server.stop()
 
 
+@pytest.mark.slow
 def test_a_bad_key_stops_the_run_with_one_line_that_says_what_to_fix(tmp_path) -> None:
     server = FakeOpenAIServer(latency_s=0.02, faults=Faults(unauthorized=1.0)).start()
     try:

@@ -24,7 +24,11 @@ from agentinstruct.scale.sessions import Project
 from tests.conftest import PROJECT_ROOT, SAMPLE_CORPUS
 from tests.kedro_runs import SKILL, latest_report, versions
 
-pytestmark = pytest.mark.skipif(missing_reason() is not None, reason=str(missing_reason()))
+pytestmark = [
+    pytest.mark.services,
+    pytest.mark.slow,
+    pytest.mark.skipif(missing_reason() is not None, reason=str(missing_reason())),
+]
 CONCURRENCY = 8  # in flight at the endpoint, shared by the workers (4 each)
 PER_PARTITION = {SKILL: {"partitions": {"documents_per_partition": 6}}}
 

@@ -3,6 +3,7 @@
 import json
 
 import pandas as pd
+import pytest
 
 from agentinstruct.flow.holdout import SPLITS
 from tests.fake_llm import MODEL
@@ -18,6 +19,7 @@ def _latest(project, name: str, skill: str = SKILL) -> pd.DataFrame:
     return pd.read_parquet(versions(project, f"data/07_model_output/{skill}/{name}.parquet")[-1])
 
 
+@pytest.mark.slow
 def test_every_pair_is_kept_or_rejected_and_flagged_sources_reach_their_pairs(
     project, fake_teacher
 ) -> None:
@@ -74,6 +76,7 @@ def test_every_pair_is_kept_or_rejected_and_flagged_sources_reach_their_pairs(
     assert lines == [sum(kept["split"] == split) for split in SPLITS]  # the kept pairs, split
 
 
+@pytest.mark.slow
 def test_the_judge_can_be_turned_off_per_skill(project, fake_teacher) -> None:
     run_pipeline(
         project, teacher_model=MODEL, **{SKILL: {"curation": {"judge": {"enabled": False}}}}
@@ -105,6 +108,7 @@ def _write_external_data(folder) -> int:
     return len(lines) + 1
 
 
+@pytest.mark.slow
 def test_curation_pipeline_on_a_folder_of_orca_chat_data(project, fake_teacher) -> None:
     rows = _write_external_data(project / "data" / "01_raw" / "curation")
 

@@ -60,6 +60,7 @@ def _card(project: Path, folder: str = "") -> DatasetCard:
     return DatasetCard.load(project / EXPORTS / folder / "README.md")
 
 
+@pytest.mark.slow
 def test_load_dataset_gives_each_format_the_curated_splits(card_project, tmp_path) -> None:
     curated = _curated(card_project)
     expected = curated["split"].value_counts().to_dict()

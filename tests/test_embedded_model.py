@@ -26,6 +26,7 @@ def test_embedded_weights_ship_with_the_package() -> None:
 
 
 @pytest.mark.embedded
+@pytest.mark.slow
 def test_real_model_end_to_end_on_one_tiny_document(project) -> None:
     raw = project / "data" / "01_raw" / SKILL
     for path in raw.iterdir():
@@ -47,6 +48,7 @@ def test_real_model_end_to_end_on_one_tiny_document(project) -> None:
 
 
 @pytest.mark.embedded
+@pytest.mark.slow
 def test_sampling_before_the_grammar_check_still_gives_valid_json() -> None:
     from agentinstruct.gateway.grammar_sampling import GrammarLastLlama
     from agentinstruct.gateway.local_model import _llama_response_format
@@ -72,6 +74,7 @@ def test_sampling_before_the_grammar_check_still_gives_valid_json() -> None:
 
 
 @pytest.mark.embedded
+@pytest.mark.slow
 def test_the_sampler_shortlist_picks_the_tokens_the_whole_vocabulary_would(monkeypatch) -> None:
     from agentinstruct.gateway.grammar_sampling import GrammarLastLlama
     from agentinstruct.gateway.local_model import _llama_response_format
@@ -104,6 +107,7 @@ def test_the_sampler_shortlist_picks_the_tokens_the_whole_vocabulary_would(monke
 
 
 @pytest.mark.embedded
+@pytest.mark.slow
 def test_q8_copy_of_the_weights_is_made_once_and_predicts_like_the_shipped_file(
     tmp_path, monkeypatch
 ) -> None:

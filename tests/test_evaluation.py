@@ -92,6 +92,7 @@ def evaluated(tmp_path_factory):
     return root, items, report
 
 
+@pytest.mark.slow
 def test_every_skill_and_student_has_a_row_with_an_interval(evaluated) -> None:
     _, items, report = evaluated
     skill_rows = [entry for entry in report["sets"] if entry["source"] == "skill"]
@@ -196,6 +197,7 @@ def _kedro_run(project: Path, pipeline: str, *params: str) -> str:
     return done.stdout + done.stderr
 
 
+@pytest.mark.slow
 def test_the_estimate_projects_the_evaluation_s_requests_exactly(tmp_path, server) -> None:
     project = scratch_project(PROJECT_ROOT, tmp_path / "project")
     shutil.copytree(SAMPLE_CORPUS, project / "data/01_raw" / SKILL)
@@ -297,6 +299,7 @@ def test_a_paired_difference_uses_the_items_both_students_have() -> None:
 
 
 @pytest.mark.embedded
+@pytest.mark.slow
 def test_the_embedded_model_as_student_fills_the_report(project, fake_teacher) -> None:
     """The default student, the embedded 135M model, on the test items of a sample run: the
     run finishes and every item has its answer and score (what a 135M model earns)."""

@@ -2,13 +2,17 @@
 split holding its own kept pairs."""
 
 import json
+import os
 import re
+import shutil
 
 import datasets
 import pytest
 from kedro.framework.session import KedroSession
 
+from agentinstruct.devtools.scratch_project import scratch_project
 from agentinstruct.flow.holdout import SPLITS
+from tests.conftest import PROJECT_ROOT
 from tests.fake_llm import MODEL
 from tests.kedro_runs import run_pipeline
 
@@ -18,12 +22,30 @@ SKILLS = ["reading_comprehension", "conversation", "tool_use"]
 LENIENT = {"curation": {"verification": {"enabled": False}, "judge": {"min_scores": {}}}}
 
 
-@pytest.fixture
-def exported(all_skills_project, fake_teacher):
-    """Run the three output formats' skills once; their catalog to load the exports from."""
+@pytest.fixture(scope="module")
+def exported_project(tmp_path_factory):
+    """The three output formats' skills, run once for every test of the module."""
+    from tests import fake_llm
+
+    fake_llm.install()
+    root = scratch_project(PROJECT_ROOT, tmp_path_factory.mktemp("exports") / "project")
     for skill in SKILLS:
-        run_pipeline(all_skills_project, skill, teacher_model=MODEL, **{skill: LENIENT})
-    with KedroSession.create(project_path=all_skills_project) as session:
+        shutil.copytree(PROJECT_ROOT / "data/01_raw" / skill, root / "data/01_raw" / skill)
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        for skill in SKILLS:
+            run_pipeline(root, skill, teacher_model=MODEL, **{skill: LENIENT})
+    finally:
+        os.chdir(cwd)
+    return root
+
+
+@pytest.fixture
+def exported(exported_project, monkeypatch):
+    """The catalog to load the exports from."""
+    monkeypatch.chdir(exported_project)
+    with KedroSession.create(project_path=exported_project) as session:
         yield session.load_context().catalog
 
 
@@ -42,6 +64,7 @@ def _both_splits(catalog, name: str) -> list[dict]:
     return [record for split in SPLITS for record in catalog.load(f"{name}_{split}")]
 
 
+@pytest.mark.slow
 def test_exports_load_back_with_roles_in_order(exported) -> None:
     for skill in SKILLS:
         pairs = exported.load(f"{skill}.curated_pairs")  # exports hold the kept pairs only
@@ -69,6 +92,7 @@ def test_exports_load_back_with_roles_in_order(exported) -> None:
             assert record["system"]
 
 
+@pytest.mark.slow
 def test_tool_calls_survive_every_export(exported) -> None:
     openai = _both_splits(exported, "tool_use.openai_chat")
     calling = [r for r in openai if any(m.get("tool_calls") for m in r["messages"])]
@@ -91,11 +115,12 @@ def test_tool_calls_survive_every_export(exported) -> None:
     )
 
 
-def test_hugging_face_parquet_loads_with_datasets(exported, all_skills_project) -> None:
+@pytest.mark.slow
+def test_hugging_face_parquet_loads_with_datasets(exported, exported_project) -> None:
     """Through the exports folder's dataset card, as a user loads it (tool calls included)."""
     for skill in SKILLS:
-        folder = all_skills_project / f"data/07_model_output/{skill}/exports"
-        loaded = datasets.load_dataset(str(folder), cache_dir=str(all_skills_project / "hf"))
+        folder = exported_project / f"data/07_model_output/{skill}/exports"
+        loaded = datasets.load_dataset(str(folder), cache_dir=str(exported_project / "hf"))
         pairs = exported.load(f"{skill}.curated_pairs")  # exports hold the kept pairs only
         for split, rows in loaded.items():
             in_split = pairs[pairs["split"] == split]

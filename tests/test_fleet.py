@@ -47,6 +47,7 @@ def _served(server: FakeOpenAIServer) -> int:
     return sum(server.served.values())
 
 
+@pytest.mark.slow
 def test_calls_are_spread_over_the_deployments(tmp_path, servers) -> None:
     first, second = servers(), servers()
     results = _fleet(tmp_path, [first, second]).generate("fleet", requests(200))

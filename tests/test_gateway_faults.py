@@ -34,6 +34,7 @@ def test_faulty_endpoint_every_item_is_answered_or_a_failure(tmp_path, server) -
     assert endpoint.served["malformed"] > 0 and endpoint.served["rate_limited"] > 0
 
 
+@pytest.mark.slow
 def test_timeout_becomes_a_failure_record_not_a_hang(tmp_path, server) -> None:
     endpoint = server(latency_s=0.0, faults=Faults(timeout=1.0, timeout_s=5.0))
     llm = gateway(
@@ -74,6 +75,7 @@ def _cached_entries(path) -> int:
         return 0
 
 
+@pytest.mark.slow
 def test_sigkill_halfway_then_rerun_pays_only_for_missing_calls(tmp_path, server) -> None:
     count = 200
     endpoint = server(latency_s=0.05)
@@ -115,6 +117,7 @@ def test_429_halves_concurrency_and_honours_retry_after(tmp_path, server) -> Non
     assert sum(endpoint.served.values()) == 60 + endpoint.served["rate_limited"]
 
 
+@pytest.mark.slow
 def test_requests_per_minute_limit_paces_the_run(tmp_path, server) -> None:
     endpoint = server(latency_s=0.0)
     llm = gateway(
@@ -135,6 +138,7 @@ def test_latency_is_time_at_the_endpoint_not_in_the_queue(tmp_path, server) -> N
     assert latencies[-1] < 0.2
 
 
+@pytest.mark.slow
 def test_worker_processes_answer_like_one_process(tmp_path, server) -> None:
     endpoint = server(latency_s=0.01)
     in_process = gateway(endpoint.base_url, str(tmp_path / "one.sqlite")).generate(
@@ -153,6 +157,7 @@ def test_worker_processes_answer_like_one_process(tmp_path, server) -> None:
     assert all(r.record.cached for r in again)
 
 
+@pytest.mark.slow
 def test_stages_and_sessions_reuse_one_pool_of_connections(tmp_path, server) -> None:
     """Each stage used to run on an event loop of its own, where LiteLLM built a new client and
     the last one's sockets stayed open: a worker that ran many sessions held thousands."""

@@ -8,9 +8,14 @@ import pytest
 
 from agentinstruct.devtools.viz_check import chromium_path, render_pipeline
 
-pytestmark = pytest.mark.skipif(
-    chromium_path() is None, reason="no Chromium: `apt-get install chromium` or set CHROMIUM_PATH"
-)
+pytestmark = [
+    pytest.mark.services,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        chromium_path() is None,
+        reason="no Chromium: `apt-get install chromium` or set CHROMIUM_PATH",
+    ),
+]
 STAGE_NODES = {
     "ingest_documents",
     "partition_documents",
@@ -56,3 +61,15 @@ def test_viz_build_draws_every_stage_of_reading_comprehension(project: Path, tmp
     assert not any(name.startswith("text_modification.") for name in drawn)  # one pipeline only
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert screenshot.stat().st_size > 50_000  # a drawn graph, not a blank page
+
+
+def test_kedro_viz_opens_on_the_main_job(project: Path, tmp_path: Path):
+    """The page Kedro-Viz opens on (`__default__`) draws reading comprehension, not all 17
+    skills (548 elements, which it shows as "a chunky pipeline" instead of a graph)."""
+    kedro = Path(sys.executable).with_name("kedro")
+    subprocess.run(
+        [str(kedro), "viz", "build"], cwd=project, check=True, capture_output=True, timeout=300
+    )
+    drawn = set(render_pipeline(project / "build", None))
+    assert drawn >= STAGE_NODES
+    assert not any(name.startswith("text_modification.") for name in drawn)

@@ -2,6 +2,7 @@
 
 import itertools
 
+import pytest
 from kedro.framework.session import KedroSession
 
 from agentinstruct.lineage import format_lineage, lineage, lineage_frames
@@ -9,6 +10,7 @@ from tests.fake_llm import MODEL
 from tests.kedro_runs import SKILL, run_pipeline
 
 
+@pytest.mark.slow
 def test_every_pair_walks_back_to_its_source_document(project, fake_teacher):
     run_pipeline(project, teacher_model=MODEL)
     with KedroSession.create(project_path=project) as session:

@@ -3,6 +3,7 @@
 import json
 from collections import Counter
 
+import pytest
 import yaml
 
 from agentinstruct.devtools.made_files import TABLE_COLUMNS, mixed_corpus
@@ -25,6 +26,7 @@ def _set_params(project, **changes: dict) -> None:
     path.write_text(yaml.safe_dump(params))
 
 
+@pytest.mark.slow
 def test_mixed_folder_with_a_target_makes_about_that_many_pairs(project, fake_teacher) -> None:
     raw = project / "data" / "01_raw" / SKILL
     made = mixed_corpus(raw / "mixed", book_megabytes=20)

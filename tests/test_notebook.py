@@ -3,6 +3,7 @@
 import shutil
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 
 from tests.conftest import PROJECT_ROOT
@@ -19,6 +20,7 @@ FIGURES = [
 ]
 
 
+@pytest.mark.slow
 def test_analysis_notebook_executes_and_writes_its_figures(project, fake_teacher):
     run_pipeline(project, teacher_model=MODEL)
     students = f"{MODEL};{CONSTANT_MODEL}"  # two to compare, item by item

@@ -79,6 +79,7 @@ def _kept(project) -> pd.DataFrame:
     return pd.read_parquet(path).sort_values("pair_id").reset_index(drop=True)
 
 
+@pytest.mark.slow
 def test_a_partitioned_run_makes_what_one_session_makes_and_resumes(
     project, fake_teacher, monkeypatch
 ) -> None:
@@ -124,6 +125,7 @@ def test_a_partition_not_in_the_index_is_a_clear_error(project, fake_teacher, va
         run_pipeline(project, teacher_model=MODEL, partition=value)
 
 
+@pytest.mark.slow
 def test_ingestion_and_the_gather_never_import_litellm(project) -> None:
     """LiteLLM costs a process ~3 s and ~140 MiB: only a session that calls a model imports it.
     The corpus and gather sessions of a partitioned run (and their catalog) must not."""

@@ -3,6 +3,7 @@
 import json
 
 import pandas as pd
+import pytest
 from kedro.io import Version
 from kedro_datasets.pandas import ParquetDataset
 
@@ -19,6 +20,7 @@ def _add_bad_inputs(project) -> set[str]:
     return {"empty.txt", "photo.txt", "poisoned.md"}
 
 
+@pytest.mark.slow
 def test_sample_corpus_gives_validated_pairs_with_provenance(project, fake_teacher) -> None:
     bad = _add_bad_inputs(project)
     latin1 = "Les abeilles dansent pour montrer où sont les fleurs. La danse en huit dit la "
@@ -62,6 +64,7 @@ def test_sample_corpus_gives_validated_pairs_with_provenance(project, fake_teach
     assert len(pd.read_json(jsonl, lines=True)) == len(pairs)
 
 
+@pytest.mark.slow
 def test_rerun_makes_no_llm_calls_and_the_same_rows(project, fake_teacher) -> None:
     run_pipeline(project, teacher_model=MODEL)
     first, calls = latest_pairs(project), fake_teacher.calls
@@ -86,6 +89,7 @@ def test_rerun_makes_no_llm_calls_and_the_same_rows(project, fake_teacher) -> No
     pd.testing.assert_frame_equal(dataset.load(), first)
 
 
+@pytest.mark.slow
 def test_changing_the_seed_changes_the_draws(project, fake_teacher) -> None:
     run_pipeline(project, teacher_model=MODEL)
     first = latest_pairs(project)
@@ -100,6 +104,7 @@ def test_changing_the_seed_changes_the_draws(project, fake_teacher) -> None:
     )
 
 
+@pytest.mark.slow
 def test_editing_one_prompt_reruns_only_the_calls_it_feeds(project, fake_teacher) -> None:
     run_pipeline(project, teacher_model=MODEL)
     template = project / "conf/base/skills" / SKILL / "prompts" / "answer.j2"

@@ -135,6 +135,7 @@ def test_a_huge_one_line_file_stops_before_any_call_saying_how_to_go_on(
     assert time.perf_counter() - started < 120
 
 
+@pytest.mark.slow
 def test_planned_and_projected_requests_are_close_to_what_a_run_makes(
     project, fake_teacher, skill
 ) -> None:

@@ -45,6 +45,7 @@ def _projection(project: Path) -> dict:
 
 
 @pytest.mark.parametrize("only_clean", [True, False])
+@pytest.mark.slow
 def test_an_estimate_makes_no_call_and_projects_the_real_runs_requests(
     tmp_path, server, only_clean
 ) -> None:
@@ -88,6 +89,7 @@ def test_an_estimate_makes_no_call_and_projects_the_real_runs_requests(
     assert projected == made
 
 
+@pytest.mark.slow
 def test_a_pilots_cached_answers_give_a_measured_estimate(tmp_path, server) -> None:
     project = scratch_project(PROJECT_ROOT, tmp_path / "project")
     raw = project / "data" / "01_raw" / SKILL

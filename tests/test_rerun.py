@@ -47,6 +47,7 @@ def _kept_ids(project: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("fault", ["rate_limited", "budget"])
+@pytest.mark.slow
 def test_a_rerun_finishes_what_failed_and_pays_only_for_it(project, fast_server, fault) -> None:
     healthy = fast_server()
     _run(project, healthy.base_url)
@@ -88,6 +89,7 @@ def test_a_rerun_finishes_what_failed_and_pays_only_for_it(project, fast_server,
         pytest.param({"faults": Faults(malformed=1.0)}, id="invalid-json"),
     ],
 )
+@pytest.mark.slow
 def test_a_run_that_makes_no_pair_ends_with_its_report(project, fast_server, teacher) -> None:
     endpoint = fast_server(faults=teacher.pop("faults", Faults()))
     base_url = teacher.pop("api_base", endpoint.base_url)
@@ -103,6 +105,7 @@ def test_a_run_that_makes_no_pair_ends_with_its_report(project, fast_server, tea
 
 
 @pytest.mark.parametrize("corpus", ["empty", "unusable"])
+@pytest.mark.slow
 def test_a_corpus_with_no_usable_document_ends_with_its_report(
     project, fast_server, corpus
 ) -> None:
@@ -122,6 +125,7 @@ def test_a_corpus_with_no_usable_document_ends_with_its_report(
     assert len(latest_pairs(project)) == 0 and _kept_ids(project) == []
 
 
+@pytest.mark.slow
 def test_a_key_echoed_by_the_endpoint_reaches_no_file_of_the_run(project, fast_server) -> None:
     """An endpoint that quotes the request's Authorization header in a third of its errors: the
     key is in none of the files the run writes (call logs, cache, markers, reports, exports)."""

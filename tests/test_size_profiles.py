@@ -117,6 +117,7 @@ def _context(project: Path, **runtime_params: object):
     return session, session.load_context()
 
 
+@pytest.mark.slow
 def test_a_teacher_set_in_conf_local_alone_is_also_the_judge(project, fake_teacher) -> None:
     """The README's way to a real teacher: override `teacher_llm` in conf/local only. The judge
     follows it (not the embedded 135M model), and the run is sized for it."""
@@ -149,6 +150,7 @@ def test_a_remote_teacher_with_the_embedded_judge_is_warned_of(project, caplog) 
     assert any("judged by a 135M model" in record.message for record in caplog.records)
 
 
+@pytest.mark.slow
 def test_a_profile_of_your_own_in_conf_local(project) -> None:
     """conf/local/size_profiles.yml adds a profile and adjusts a key of a shipped one; the rest
     of the shipped profiles stay as they are."""

@@ -70,6 +70,7 @@ def test_reading_comprehension_has_the_43_question_types_and_text_modification_t
     assert len(_load_skill("text_modification").question_types) == 18
 
 
+@pytest.mark.slow
 def test_all_skills_run_on_the_samples_and_give_validated_rows(all_skills_project, fake_teacher):
     run_pipeline(all_skills_project, ALL_SKILLS, teacher_model=MODEL)
     for skill in SKILLS:
@@ -117,6 +118,7 @@ TOY_SKILL = {
 }
 
 
+@pytest.mark.slow
 def test_a_new_skill_needs_only_config_prompts_and_seeds(project, fake_teacher):
     folder = project / "conf/base/skills/toy"
     (folder / "prompts").mkdir(parents=True)

@@ -68,6 +68,7 @@ def natural(runs) -> Path:
     return runs[fake_llm.NATURAL_MODEL]
 
 
+@pytest.mark.slow
 def test_a_natural_length_teacher_pays_once_and_loses_nothing_in_every_skill(runs) -> None:
     for skill in SKILLS:
         report = latest_report(runs[fake_llm.NATURAL_MODEL], skill)

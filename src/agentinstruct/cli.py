@@ -20,18 +20,20 @@ import click
 from kedro.framework.cli.project import run as kedro_run
 from kedro.framework.startup import bootstrap_project
 
-from agentinstruct.evaluation.pipeline import PIPELINE as EVALUATE
+from agentinstruct.console import VERBOSE_ENV
 from agentinstruct.flow.plan import PlanTooLarge
-from agentinstruct.hooks import ESTIMATE_OUTPUTS, is_estimate
+from agentinstruct.hooks import ESTIMATE_OUTPUTS, PREVIEW_OUTPUTS, is_estimate
 from agentinstruct.pipeline_registry import ALL_SKILLS, DEFAULT_SKILL
 from agentinstruct.redaction import redact
 from agentinstruct.run_lock import (
     ESTIMATE_LOCK,
+    PREVIEW_LOCK,
     RUN_LOCK,
     RUN_STARTED_ENV,
     RunLocked,
     run_lock,
 )
+from agentinstruct.run_summary import CURATION, EVALUATE, summarize_run
 from agentinstruct.scale.partitioned_run import in_process, run_partitioned
 from agentinstruct.scale.sessions import Project
 from agentinstruct.skill_folders import skill_names
@@ -84,8 +86,11 @@ def _partitioned(cluster: str | None, **options: Any) -> dict[str, Any] | None:
         str(Path.cwd()), options["env"], options["conf_source"], dict(options["params"])
     )
     estimate = is_estimate(options["params"].get("estimate_only", False))
+    preview = _is_preview(options)
     if estimate:  # an estimate starts from nothing: no partition of an earlier one is reused
         shutil.rmtree(Path.cwd() / ESTIMATE_OUTPUTS, ignore_errors=True)
+    elif preview:  # nor does a preview (its first files may have changed)
+        shutil.rmtree(Path.cwd() / PREVIEW_OUTPUTS, ignore_errors=True)
     if not cluster:
         result = run_partitioned(project, skills, in_process)
     else:
@@ -95,7 +100,23 @@ def _partitioned(cluster: str | None, **options: Any) -> dict[str, Any] | None:
             result = run_partitioned(project, skills, executor, processes=workers)
     if estimate:
         _report_projections(project, skills)
+    elif preview:
+        _show_previews(project, skills)
     return result
+
+
+def _is_preview(options: dict[str, Any]) -> bool:
+    return is_estimate(options["params"].get("preview", False))
+
+
+def _show_previews(project: Project, skills: list[str]) -> None:
+    """Print each skill's preview pairs (agentinstruct/preview.py)."""
+    from agentinstruct.preview import show_preview
+
+    with project.session() as session:
+        catalog = session.load_context().catalog
+        for skill in skills:
+            show_preview(catalog, skill)
 
 
 def _report_projections(project: Project, skills: list[str]) -> None:
@@ -135,6 +156,8 @@ def _one_run_at_a_time(params: dict[str, Any], wait: bool) -> Iterator[None]:
     """The project's run lock (agentinstruct/run_lock.py; an estimate has its own, so it may run
     beside a real run), and the run's start for its sessions (`run_timeout_s` counts from it)."""
     name = ESTIMATE_LOCK if is_estimate(params.get("estimate_only", False)) else RUN_LOCK
+    if is_estimate(params.get("preview", False)):  # beside a real run, as an estimate
+        name = PREVIEW_LOCK
     before = os.environ.get(RUN_STARTED_ENV)
     try:
         with run_lock(Path.cwd() / "data", wait, name):
@@ -149,15 +172,48 @@ def _one_run_at_a_time(params: dict[str, Any], wait: bool) -> Iterator[None]:
             os.environ[RUN_STARTED_ENV] = before
 
 
-def _run(cluster: str | None, wait_for_lock: bool, **options: Any) -> Any:
+def _summarized(options: dict[str, Any], skills: list[str] | None) -> list[str]:
+    """What the summary covers: the skills a partitioned run ran, or `curation` / `evaluate`
+    run whole; nothing for an estimate (its projection is its summary) or a run of chosen
+    nodes (its reports may be an earlier run's)."""
+    if is_estimate(options["params"].get("estimate_only", False)) or _is_preview(options):
+        return []  # an estimate's projection, a preview's pairs: their own summaries
+    if skills is not None:
+        return skills
+    if any(options.get(name) for name in _KEDRO_ONLY):
+        return []
+    names = options["pipelines"] or [options["pipeline"]]
+    return [name for name in names if name in (CURATION, EVALUATE)]
+
+
+def _print_summary(options: dict[str, Any], names: list[str], wall_s: float) -> None:
+    """The run's closing summary (agentinstruct/run_summary.py), printed and saved. A summary
+    that cannot be made is a warning: the run itself succeeded."""
+    if not names:
+        return
+    project = Project(
+        str(Path.cwd()), options["env"], options["conf_source"], dict(options["params"])
+    )
+    try:
+        with project.session() as session:
+            click.echo("\n" + summarize_run(session.load_context().catalog, names, wall_s))
+    except Exception as error:
+        logger.warning("No closing summary: %s", redact(f"{type(error).__name__}: {error}"))
+
+
+def _run(cluster: str | None, wait_for_lock: bool, verbose: bool, **options: Any) -> Any:
     bootstrap_project(Path.cwd())
+    if verbose:
+        os.environ[VERBOSE_ENV] = "1"
+    started = time.monotonic()
     with _one_run_at_a_time(options["params"], wait_for_lock):
         try:
             result = _partitioned(cluster, **options)
-            if result is not None:
-                return result
-            result = kedro_run.callback(**_named_pipelines(options))
-            _report_evaluation_projection(**options)
+            skills = None if result is None else list(result)
+            if result is None:
+                result = kedro_run.callback(**_named_pipelines(options))
+                _report_evaluation_projection(**options)
+            _print_summary(options, _summarized(options, skills), time.monotonic() - started)
             return result
         except Exception as error:
             raise click.ClickException(_said(error)) from None
@@ -224,7 +280,13 @@ def _run_options() -> list[click.Parameter]:
         default=False,
         help="if another run of this project is going, wait for it to end instead of failing",
     )
-    return [*options, cluster, wait_for_lock]
+    verbose = click.Option(
+        ["-v", "--verbose"],
+        is_flag=True,
+        default=False,
+        help="show Kedro's own INFO records on the console (they always go to logs/)",
+    )
+    return [*options, cluster, wait_for_lock, verbose]
 
 
 @click.group(name="agentinstruct")

@@ -20,10 +20,12 @@ from typing import Any
 
 from kedro.framework.hooks import hook_impl
 
+from agentinstruct.console import quiet_console
 from agentinstruct.redaction import RedactingFilter
 from agentinstruct.run_lock import RUN_STARTED_ENV
 
 ESTIMATE_OUTPUTS = "data/estimate"
+PREVIEW_OUTPUTS = "data/preview"  # `--params=preview=true`: a few documents, shown, not kept
 
 
 def is_estimate(value: object) -> bool:
@@ -31,8 +33,18 @@ def is_estimate(value: object) -> bool:
     return str(value).lower() in ("true", "1", "yes")
 
 
-def outputs_root(estimate_only: object) -> str:
-    return ESTIMATE_OUTPUTS if is_estimate(estimate_only) else "data"
+def outputs_root(estimate_only: object, preview: object = False) -> str:
+    """Where a run writes: an estimate and a preview each under a root of their own, so their
+    outputs never mix with a real run's."""
+    if is_estimate(estimate_only):
+        return ESTIMATE_OUTPUTS
+    return PREVIEW_OUTPUTS if is_estimate(preview) else "data"
+
+
+def preview_files(preview: object, documents: object = 1) -> int | None:
+    """How many raw files a preview reads (`preview_documents`, default 1); None (all) for any
+    other run."""
+    return int(str(documents)) if is_estimate(preview) else None
 
 
 class EstimateOnlyHooks:
@@ -60,6 +72,14 @@ class RedactedLogsHooks:
         for handler in logging.getLogger().handlers:
             if not any(isinstance(each, RedactingFilter) for each in handler.filters):
                 handler.addFilter(RedactingFilter())
+
+
+class QuietConsoleHooks:
+    """Kedro's own INFO records off the console, into the log file only (console.py)."""
+
+    @hook_impl
+    def after_context_created(self, context: Any) -> None:
+        quiet_console()
 
 
 class RunClockHooks:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 RUN_LOCK, ESTIMATE_LOCK = ".kedro_run.lock", ".kedro_estimate.lock"
+PREVIEW_LOCK = ".kedro_preview.lock"
 # When the run began (epoch seconds), for its sessions and their child processes: the gateway's
 # `run_timeout_s` counts from it.
 RUN_STARTED_ENV = "AGENTINSTRUCT_RUN_STARTED"

@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from agentinstruct.curation.rules import CurationRules
 from agentinstruct.curation.text import content_text
 from agentinstruct.flow.steps import LLMSteps
-from agentinstruct.gateway import LLMRequest
+from agentinstruct.gateway import Gateway, LLMRequest
 from agentinstruct.params import CurationParams, JudgeParams
 from agentinstruct.schemas.llm_outputs import (
     JUDGE_DIMENSIONS,
     judge_verdict,
     judge_verdict_with_reference,
 )
-
-if TYPE_CHECKING:  # the gateway imports LiteLLM: only processes that call a model pay for it
-    from agentinstruct.gateway import LLMGateway
 
 Render = Callable[..., str]  # the judge template: render(turns=, reference_answer=, prompts=)
 
@@ -76,7 +73,7 @@ def judge_pairs(
     render: Render,
     rules: CurationRules,
     params: CurationParams,
-    llm: LLMGateway,
+    llm: Gateway,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Judge scores for the pairs still in the running (or all, `judge.only_clean: false`; in an
     estimate, also those of placeholder text)."""
@@ -93,7 +90,7 @@ def judge_pairs(
     return judged, steps.call_log()
 
 
-def _made_up(pairs: pd.DataFrame, llm: LLMGateway) -> pd.Series:
+def _made_up(pairs: pd.DataFrame, llm: Gateway) -> pd.Series:
     """Pairs whose text an estimate made up. Placeholder text passes or fails the checks as the
     teacher's would not, so an estimate asks the judge about these whatever the checks said: its
     projection then bounds the judge's requests and tokens from above."""

@@ -8,7 +8,7 @@ folder of chat data, `params:curation` and the shared judge template.
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
@@ -17,11 +17,9 @@ from agentinstruct.curation.contamination import BenchmarkIndex
 from agentinstruct.curation.context import with_shared_context
 from agentinstruct.curation.judge import judge_pairs
 from agentinstruct.curation.rules import CurationRules
+from agentinstruct.gateway import Gateway
 from agentinstruct.params import CurationParams, FlowParams
 from agentinstruct.skill import Skill, template
-
-if TYPE_CHECKING:  # the gateway imports LiteLLM: only processes that call a model pay for it
-    from agentinstruct.gateway import LLMGateway
 
 
 def _index(eval_sets: dict[str, pd.DataFrame], params: CurationParams) -> BenchmarkIndex | None:
@@ -49,7 +47,7 @@ def check_flow_pairs(
 
 
 def judge_flow_pairs(
-    checked: pd.DataFrame, skill: Skill, rules: dict[str, Any], params: FlowParams, llm: LLMGateway
+    checked: pd.DataFrame, skill: Skill, rules: dict[str, Any], params: FlowParams, llm: Gateway
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Judged pairs (`ScoredPairSchema`) and the judge's call log."""
     render = partial(skill.render, "judge")
@@ -75,7 +73,7 @@ def judge_external_pairs(
     judge_prompt: str,
     rules: dict[str, Any],
     params: CurationParams,
-    llm: LLMGateway,
+    llm: Gateway,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Judged rows (`ScoredExternalPairSchema`) and the judge's call log."""
     render = template(judge_prompt).render

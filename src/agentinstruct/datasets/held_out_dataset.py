@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from agentinstruct.datasets.read_only import ReadOnlyDataset
+from agentinstruct.datasets.versioned_file import latest_version
 
 logger = logging.getLogger(__name__)
 
@@ -33,15 +34,6 @@ COLUMNS = [
     "response",
     "tools",
 ]
-
-
-def latest_version(folder: Path) -> Path | None:
-    """The newest `<folder>/<version>/<file>` of a versioned dataset (Kedro's versions sort as
-    text), or None when it has none."""
-    if not folder.is_dir():
-        return None
-    versions = sorted(path for path in folder.iterdir() if (path / folder.name).is_file())
-    return versions[-1] / folder.name if versions else None
 
 
 class HeldOutPairsDataset(ReadOnlyDataset[dict[str, pd.DataFrame]]):

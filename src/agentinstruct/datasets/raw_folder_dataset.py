@@ -27,11 +27,18 @@ class RawFolderDataset(PartitionedDataset):
         *,
         path: str,
         dataset: str | type | dict[str, Any] = BytesDataset,
+        first: int | None = None,
         **kwargs: Any,
     ) -> None:
+        """`first`: only the first files by name (a preview's); None: every file."""
         super().__init__(path=path, dataset=dataset, **kwargs)
+        self._first = first
 
     def load(self) -> dict[str, Callable[[], bytes]]:
         if self._protocol == "file":
-            return raw_files(Path(infer_storage_options(self._path)["path"]))
-        return super().load() if self._exists() else {}
+            files = raw_files(Path(infer_storage_options(self._path)["path"]))
+        else:
+            files = super().load() if self._exists() else {}
+        if self._first is None:
+            return files
+        return {name: files[name] for name in sorted(files)[: self._first]}

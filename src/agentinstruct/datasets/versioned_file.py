@@ -1,6 +1,6 @@
 """What the project's versioned single-file datasets share: fsspec paths, versions, existence."""
 
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any, Generic, TypeVar
 
 import fsspec
@@ -58,3 +58,12 @@ class VersionedFileDataset(AbstractVersionedDataset[Loaded, Saved], Generic[Load
             "protocol": self._protocol,
             "version": self._version,
         }
+
+
+def latest_version(folder: Path) -> Path | None:
+    """The newest `<folder>/<version>/<file>` of a versioned dataset (Kedro's versions sort as
+    text), or None when it has none."""
+    if not folder.is_dir():
+        return None
+    versions = sorted(path for path in folder.iterdir() if (path / folder.name).is_file())
+    return versions[-1] / folder.name if versions else None

@@ -11,6 +11,7 @@ def scratch_project(source: Path, destination: Path) -> Path:
     shutil.copytree(source / "conf", destination / "conf", ignore=shutil.ignore_patterns("local"))
     (destination / "conf" / "local").mkdir()
     (destination / "src").mkdir()  # bootstrap_project wants it; the package itself is installed
+    (destination / "logs").mkdir()  # conf/logging.yml's log file
     for name in ("pyproject.toml", ".telemetry"):
         shutil.copy(source / name, destination / name)
     return destination

@@ -4,19 +4,16 @@ and the estimate apply to students as to the teacher)."""
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from agentinstruct.flow.steps import LLMSteps
-from agentinstruct.gateway import LLMRequest
+from agentinstruct.gateway import Gateway, LLMRequest
 from agentinstruct.gateway.config import is_embedded
 from agentinstruct.params import EvaluationParams
 from agentinstruct.schemas.frames import CallLogSchema, frame_of
 from agentinstruct.schemas.llm_outputs import student_answer
-
-if TYPE_CHECKING:  # the gateway imports LiteLLM: only processes that call a model pay for it
-    from agentinstruct.gateway import LLMGateway
 
 # The embedded model's grammar holds a string to its `maxLength`; above 1000 its sampler slows
 # down (gateway/local_model.py), and 135M parameters say what they can in less: 1000 characters
@@ -42,7 +39,7 @@ def _max_tokens(model: str, params: EvaluationParams) -> int:
 
 
 def answer_items(
-    tasks: pd.DataFrame, students: dict[str, LLMGateway], params: EvaluationParams
+    tasks: pd.DataFrame, students: dict[str, Gateway], params: EvaluationParams
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One row per item and student (its response, or the reason its call failed), and every
     student call's log row."""

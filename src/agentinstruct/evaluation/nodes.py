@@ -4,7 +4,7 @@ dict) made into what the evaluation's modules take."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
@@ -12,11 +12,9 @@ from agentinstruct.curation.rules import CurationRules
 from agentinstruct.evaluation.items import eval_set_items, evaluation_tasks, skill_items
 from agentinstruct.evaluation.report import build_evaluation_report, card_sections
 from agentinstruct.evaluation.scoring import score_answers
+from agentinstruct.gateway import Gateway
 from agentinstruct.params import EvaluationParams
 from agentinstruct.skill import template
-
-if TYPE_CHECKING:  # the gateway imports LiteLLM: only processes that call a model pay for it
-    from agentinstruct.gateway import LLMGateway
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +44,7 @@ def score_student_answers(
     judge_prompt: str,
     rules: dict[str, Any],
     params: EvaluationParams,
-    judge: LLMGateway,
+    judge: Gateway,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every answer scored (`EvaluationItemSchema`), and the judge's call log."""
     render = template(judge_prompt).render

@@ -5,20 +5,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from agentinstruct.curation.rules import CurationRules
 from agentinstruct.curation.verification import verify
 from agentinstruct.flow.steps import LLMSteps
-from agentinstruct.gateway import LLMRequest
+from agentinstruct.gateway import Gateway, LLMRequest
 from agentinstruct.params import EvaluationParams
 from agentinstruct.schemas.frames import EvaluationItemSchema, frame_of, is_permanent
 from agentinstruct.schemas.llm_outputs import orca_bench_verdict
-
-if TYPE_CHECKING:  # the gateway imports LiteLLM: only processes that call a model pay for it
-    from agentinstruct.gateway import LLMGateway
 
 Render = Callable[..., str]  # the judge template: render(turns=, reference=, response=)
 EXACT = {"agrees": 1.0, "disagrees": 0.0}  # any other verdict: the item has no key
@@ -60,7 +57,7 @@ def score_answers(
     render: Render,
     rules: CurationRules,
     params: EvaluationParams,
-    judge: LLMGateway,
+    judge: Gateway,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every answer scored (`EvaluationItemSchema`) and the judge's call log. The judge sees
     only answered items with a reference response; a failed judge call leaves its score null."""

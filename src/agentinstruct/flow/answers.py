@@ -8,7 +8,7 @@ their results (tool calls). Every shape ends as `turns`: the chat after the syst
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
@@ -23,14 +23,11 @@ from agentinstruct.flow.conversation import (
 from agentinstruct.flow.instructions import task_text
 from agentinstruct.flow.steps import LLMSteps
 from agentinstruct.flow.tool_calls import ToolUse, answer_with_tools
-from agentinstruct.gateway import LLMRequest
+from agentinstruct.gateway import Gateway, LLMRequest
 from agentinstruct.params import FlowParams
 from agentinstruct.schemas.frames import AnsweredTaskSchema, frame_of
 from agentinstruct.schemas.tools import read_library
 from agentinstruct.skill import Skill
-
-if TYPE_CHECKING:  # the gateway imports LiteLLM: only processes that call a model pay for it
-    from agentinstruct.gateway import LLMGateway
 
 
 def _answers(
@@ -64,7 +61,7 @@ def answer_instructions(
     refined_instructions: pd.DataFrame,
     skill: Skill,
     params: FlowParams,
-    llm: LLMGateway,
+    llm: Gateway,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Answer every instruction in the skill's output format; one whose calls failed is left
     out (its failure is in the call log).

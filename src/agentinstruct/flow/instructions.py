@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from agentinstruct.flow.steps import LLMSteps
 from agentinstruct.flow.transformation import provenance
-from agentinstruct.gateway import LLMRequest
+from agentinstruct.gateway import Gateway, LLMRequest
 from agentinstruct.ids import stable_id
 from agentinstruct.params import FlowParams
 from agentinstruct.schemas.frames import InstructionSchema, frame_of
 from agentinstruct.schemas.llm_outputs import Contract, contracts, question_list
 from agentinstruct.skill import QuestionType, Skill
-
-if TYPE_CHECKING:  # the gateway imports LiteLLM: only processes that call a model pay for it
-    from agentinstruct.gateway import LLMGateway
 
 
 def question_context(instruction: Any) -> dict[str, Any]:
@@ -131,7 +128,7 @@ def generate_seed_instructions(
     run_plan: pd.DataFrame,
     skill: Skill,
     params: FlowParams,
-    llm: LLMGateway,
+    llm: Gateway,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The tasks of each (passage, question type) of the run plan, in the output schema of the
     type's answer format: one, or (`questions_per_type`) several from one call, each its own

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from agentinstruct.flow.instructions import Task, instruction_row, question_text
 from agentinstruct.flow.steps import LLMSteps
-from agentinstruct.gateway import LLMRequest
+from agentinstruct.gateway import Gateway, LLMRequest
 from agentinstruct.ids import seeded_rng, stable_id, weighted_sample
 from agentinstruct.params import FlowParams
 from agentinstruct.schemas.frames import InstructionSchema, frame_of
 from agentinstruct.schemas.llm_outputs import contracts
 from agentinstruct.skill import RefinementGoal, Skill
-
-if TYPE_CHECKING:  # the gateway imports LiteLLM: only processes that call a model pay for it
-    from agentinstruct.gateway import LLMGateway
 
 Edit = tuple[Any, RefinementGoal, int, list[str]]  # parent, goal, edit number, suggestions applied
 
@@ -131,7 +128,7 @@ def _refine_round(
 
 
 def refine_instructions(
-    seed_instructions: pd.DataFrame, skill: Skill, params: FlowParams, llm: LLMGateway
+    seed_instructions: pd.DataFrame, skill: Skill, params: FlowParams, llm: Gateway
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each round refines the previous round's instructions toward drawn goals (unanswerable, ...).
 

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import pandas as pd
 
-from agentinstruct.gateway import CallRecord, LLMRequest
+from agentinstruct.gateway import CallRecord, Gateway, LLMRequest
 from agentinstruct.schemas.frames import CallLogSchema, frame_of
-
-if TYPE_CHECKING:  # the gateway imports LiteLLM: only processes that call a model pay for it
-    from agentinstruct.gateway import LLMGateway
 
 Item = TypeVar("Item")
 # Requests built and sent at once: a stage of 800,000 requests (one 50 MB file) holds 50,000
@@ -29,7 +26,7 @@ REQUESTS_AT_ONCE = 50_000
 class LLMSteps:
     """The LLM steps of one node, sharing one gateway and one call log."""
 
-    def __init__(self, llm: LLMGateway) -> None:
+    def __init__(self, llm: Gateway) -> None:
         self.llm = llm
         self.records: list[CallRecord] = []  # what each request cost, without its prompt
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from agentinstruct.flow.steps import LLMSteps
-from agentinstruct.gateway import LLMRequest
+from agentinstruct.gateway import Gateway, LLMRequest
 from agentinstruct.ids import stable_id
 from agentinstruct.params import FlowParams
 from agentinstruct.schemas.frames import PassageSchema, frame_of
@@ -15,9 +15,6 @@ from agentinstruct.schemas.limits import ContractLimits
 from agentinstruct.schemas.llm_outputs import Contract, contracts
 from agentinstruct.schemas.tools import api_library_model
 from agentinstruct.skill import Skill, TransformationAgent
-
-if TYPE_CHECKING:  # the gateway imports LiteLLM: only processes that call a model pay for it
-    from agentinstruct.gateway import LLMGateway
 
 PROVENANCE = ("chunk_id", "doc_id", "source_path", "source_format", "title", "chunk_index")
 
@@ -46,7 +43,7 @@ def transform_context(agent: TransformationAgent, text: str, params: FlowParams)
 
 
 def transform_passages(
-    chunks: pd.DataFrame, run_plan: pd.DataFrame, skill: Skill, params: FlowParams, llm: LLMGateway
+    chunks: pd.DataFrame, run_plan: pd.DataFrame, skill: Skill, params: FlowParams, llm: Gateway
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rewrite the planned chunks into passages that suit the skill (a debate, a poem, a
     meeting...), by the agents the plan names.

@@ -9,7 +9,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from agentinstruct.gateway.config import Credentials, GatewayConfig, GenerationParams
-from agentinstruct.gateway.records import CallRecord, LLMRequest, LLMResult
+from agentinstruct.gateway.records import CallRecord, Gateway, LLMRequest, LLMResult
 
 if TYPE_CHECKING:
     from agentinstruct.gateway.gateway import LLMGateway
@@ -31,6 +31,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "CallRecord",
     "Credentials",
+    "Gateway",
     "GatewayConfig",
     "GenerationParams",
     "LLMGateway",

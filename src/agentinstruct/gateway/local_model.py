@@ -9,6 +9,7 @@ grammar_sampling.py). Weights are never downloaded.
 """
 
 import asyncio
+import atexit
 import importlib.resources
 import json
 import os
@@ -91,7 +92,18 @@ class EmbeddedLlamaProvider(CustomLLM):
         self._models: dict[str, Any] = {}
         self._lock = threading.Lock()
 
+    def close(self) -> None:
+        """Free every loaded model. Called at exit: left to llama.cpp's own `__del__`, the
+        model is freed while the interpreter shuts down, after the library's functions are
+        gone, which prints a traceback."""
+        with self._lock:
+            for llama in self._models.values():
+                llama.close()
+            self._models.clear()
+
     def _load(self, name: str) -> Any:
+        if not self._models:
+            atexit.register(self.close)
         if name not in self._models:
             # imported late: loading the shared library takes time
             from agentinstruct.gateway.grammar_sampling import GrammarLastLlama

@@ -1,6 +1,8 @@
 """What goes into the gateway and what comes out: a request, its result and its call record."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from pydantic import BaseModel
 
@@ -41,3 +43,13 @@ class LLMResult:
     request: LLMRequest
     output: BaseModel | None
     record: CallRecord
+
+
+class Gateway(Protocol):
+    """What nodes use of a gateway (`LLMGateway` and its kinds): answers to requests, and
+    whether an estimate made a text up. Nodes are typed with this, not with `LLMGateway`, so
+    Kedro reads their type hints without importing LiteLLM."""
+
+    def generate(self, stage: str, requests: Sequence[LLMRequest]) -> list[LLMResult]: ...
+
+    def made_up(self, text: str) -> bool: ...
