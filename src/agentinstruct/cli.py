@@ -22,7 +22,7 @@ from kedro.framework.startup import bootstrap_project
 
 from agentinstruct.console import VERBOSE_ENV
 from agentinstruct.flow.plan import PlanTooLarge
-from agentinstruct.hooks import ESTIMATE_OUTPUTS, PREVIEW_OUTPUTS, is_estimate
+from agentinstruct.hooks import ESTIMATE_OUTPUTS, PREVIEW_OUTPUTS, is_on
 from agentinstruct.pipeline_registry import ALL_SKILLS, DEFAULT_SKILL
 from agentinstruct.redaction import redact
 from agentinstruct.run_lock import (
@@ -72,6 +72,11 @@ def _skills(pipeline: str | None, pipelines: list[str]) -> list[str] | None:
     return list(dict.fromkeys(skills))
 
 
+def _project(options: dict[str, Any]) -> Project:
+    """The project in the working directory, with the run's environment and params."""
+    return Project(str(Path.cwd()), options["env"], options["conf_source"], dict(options["params"]))
+
+
 def _partitioned(cluster: str | None, **options: Any) -> dict[str, Any] | None:
     skills = _skills(options["pipeline"], options["pipelines"])
     chosen = [name for name in _KEDRO_ONLY if options.get(name)]
@@ -82,11 +87,9 @@ def _partitioned(cluster: str | None, **options: Any) -> dict[str, Any] | None:
                 f"{', '.join('--' + name.replace('_', '-') for name in chosen) or 'this pipeline'}"
             )
         return None
-    project = Project(
-        str(Path.cwd()), options["env"], options["conf_source"], dict(options["params"])
-    )
-    estimate = is_estimate(options["params"].get("estimate_only", False))
-    preview = _is_preview(options)
+    project = _project(options)
+    estimate = _is_estimate(options["params"])
+    preview = _is_preview(options["params"])
     if estimate:  # an estimate starts from nothing: no partition of an earlier one is reused
         shutil.rmtree(Path.cwd() / ESTIMATE_OUTPUTS, ignore_errors=True)
     elif preview:  # nor does a preview (its first files may have changed)
@@ -105,8 +108,12 @@ def _partitioned(cluster: str | None, **options: Any) -> dict[str, Any] | None:
     return result
 
 
-def _is_preview(options: dict[str, Any]) -> bool:
-    return is_estimate(options["params"].get("preview", False))
+def _is_estimate(params: dict[str, Any]) -> bool:
+    return is_on(params.get("estimate_only", False))
+
+
+def _is_preview(params: dict[str, Any]) -> bool:
+    return is_on(params.get("preview", False))
 
 
 def _show_previews(project: Project, skills: list[str]) -> None:
@@ -134,14 +141,12 @@ def _report_projections(project: Project, skills: list[str]) -> None:
 def _report_evaluation_projection(**options: Any) -> None:
     """After an estimate of `evaluate`: print its projection and save it."""
     names = options["pipelines"] or [options["pipeline"]]
-    if EVALUATE not in names or not is_estimate(options["params"].get("estimate_only", False)):
+    if EVALUATE not in names or not _is_estimate(options["params"]):
         return
     from agentinstruct.evaluation.projection import save_evaluation_projection
     from agentinstruct.flow.projection import projection_table
 
-    project = Project(
-        str(Path.cwd()), options["env"], options["conf_source"], dict(options["params"])
-    )
+    project = _project(options)
     with project.session(estimate_only=True) as session:
         projection = save_evaluation_projection(session.load_context().catalog)
     click.echo("\nProjection of the evaluation (no call was made):\n")
@@ -155,8 +160,8 @@ logger = logging.getLogger(__name__)
 def _one_run_at_a_time(params: dict[str, Any], wait: bool) -> Iterator[None]:
     """The project's run lock (agentinstruct/run_lock.py; an estimate has its own, so it may run
     beside a real run), and the run's start for its sessions (`run_timeout_s` counts from it)."""
-    name = ESTIMATE_LOCK if is_estimate(params.get("estimate_only", False)) else RUN_LOCK
-    if is_estimate(params.get("preview", False)):  # beside a real run, as an estimate
+    name = ESTIMATE_LOCK if _is_estimate(params) else RUN_LOCK
+    if _is_preview(params):  # beside a real run, as an estimate
         name = PREVIEW_LOCK
     before = os.environ.get(RUN_STARTED_ENV)
     try:
@@ -176,7 +181,7 @@ def _summarized(options: dict[str, Any], skills: list[str] | None) -> list[str]:
     """What the summary covers: the skills a partitioned run ran, or `curation` / `evaluate`
     run whole; nothing for an estimate (its projection is its summary) or a run of chosen
     nodes (its reports may be an earlier run's)."""
-    if is_estimate(options["params"].get("estimate_only", False)) or _is_preview(options):
+    if _is_estimate(options["params"]) or _is_preview(options["params"]):
         return []  # an estimate's projection, a preview's pairs: their own summaries
     if skills is not None:
         return skills
@@ -191,9 +196,7 @@ def _print_summary(options: dict[str, Any], names: list[str], wall_s: float) -> 
     that cannot be made is a warning: the run itself succeeded."""
     if not names:
         return
-    project = Project(
-        str(Path.cwd()), options["env"], options["conf_source"], dict(options["params"])
-    )
+    project = _project(options)
     try:
         with project.session() as session:
             click.echo("\n" + summarize_run(session.load_context().catalog, names, wall_s))

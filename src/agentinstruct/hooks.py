@@ -28,30 +28,31 @@ ESTIMATE_OUTPUTS = "data/estimate"
 PREVIEW_OUTPUTS = "data/preview"  # `--params=preview=true`: a few documents, shown, not kept
 
 
-def is_estimate(value: object) -> bool:
-    """`estimate_only` as a parameter: a bool from YAML, a string from the command line."""
+def is_on(value: object) -> bool:
+    """A switch given as a parameter (`estimate_only`, `preview`): a bool from YAML, a string
+    from the command line."""
     return str(value).lower() in ("true", "1", "yes")
 
 
 def outputs_root(estimate_only: object, preview: object = False) -> str:
     """Where a run writes: an estimate and a preview each under a root of their own, so their
     outputs never mix with a real run's."""
-    if is_estimate(estimate_only):
+    if is_on(estimate_only):
         return ESTIMATE_OUTPUTS
-    return PREVIEW_OUTPUTS if is_estimate(preview) else "data"
+    return PREVIEW_OUTPUTS if is_on(preview) else "data"
 
 
 def preview_files(preview: object, documents: object = 1) -> int | None:
     """How many raw files a preview reads (`preview_documents`, default 1); None (all) for any
     other run."""
-    return int(str(documents)) if is_estimate(preview) else None
+    return int(str(documents)) if is_on(preview) else None
 
 
 class EstimateOnlyHooks:
     @hook_impl
     def after_catalog_created(self, catalog: Any, parameters: dict[str, Any]) -> None:
         # Kedro hands the parameters as catalog entries: "parameters" is the whole dict
-        if not is_estimate(parameters.get("parameters", {}).get("estimate_only", False)):
+        if not is_on(parameters.get("parameters", {}).get("estimate_only", False)):
             return
         from agentinstruct.gateway.dataset import (  # imports LiteLLM
             LLMGatewayDataset,

@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 from agentinstruct.curation.pipeline import NAMESPACE as CURATION
 from agentinstruct.datasets.versioned_file import latest_version
 from agentinstruct.evaluation.pipeline import PIPELINE as EVALUATE
+from agentinstruct.evaluation.report import interval_text
 from agentinstruct.schemas.frames import is_permanent
 
 OUTPUTS = "data"  # a real run's (an estimate prints its projection instead)
@@ -106,23 +107,13 @@ def curation_summary(report: dict[str, Any], paths: dict[str, str], wall_s: floa
     return _block(f"curation: {report['kept']:,} of {report['generated']:,} rows kept", rows)
 
 
-def _metric(metric: dict[str, Any], percent: bool) -> str:
-    if metric["mean"] is None:
-        return "n/a"
-    scale, unit = (100, "%") if percent else (1, "")
-    return (
-        f"{metric['mean'] * scale:.1f}{unit}"
-        f" [{metric['low'] * scale:.1f}, {metric['high'] * scale:.1f}]"
-    )
-
-
 def evaluation_summary(report: dict[str, Any], paths: dict[str, str], wall_s: float) -> str:
     """The evaluation's summary: each set and student's judge score and exact match."""
     rows = [
         (
             f"{entry['set_name']} · {entry['student']}",
-            f"{entry['items']:,} items · score {_metric(entry['score'], False)}"
-            f" · exact match {_metric(entry['exact_match'], True)}"
+            f"{entry['items']:,} items · score {interval_text(entry['score'], False)}"
+            f" · exact match {interval_text(entry['exact_match'], True)}"
             + (f" · {entry['failed']:,} failed" if entry["failed"] else ""),
         )
         for entry in report["sets"]

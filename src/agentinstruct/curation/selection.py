@@ -58,24 +58,31 @@ def decisions_by_frame(
         raise ValueError(f"{len(decisions)} pair decisions for {offset} pairs: run select again")
 
 
-def pair_decisions(frames: Iterable[pd.DataFrame], params: CurationParams) -> pd.DataFrame:
+def pair_decisions(
+    frames: Iterable[pd.DataFrame], params: CurationParams, carried: tuple[str, ...] = ()
+) -> pd.DataFrame:
     """Every pair's fate (`DECISIONS`), in order: the judge's thresholds, then near-duplicates
-    among the pairs that passed every other check.
+    among the pairs that passed every other check; `carried` columns come along as they are
+    (a flow's `doc_id`, which its split needs), read in the same pass.
 
     `frames` is read once for the thresholds and once per round of deduplication, a frame at a
     time (a list, or the partitions of a run as `Frames`): what is held across frames is a few
     short columns per pair and the signature of each duplicate cluster's first text.
     """
-    decided = pd.concat([_thresholds(frame, params) for frame in frames], ignore_index=True)
+    decided = pd.concat(
+        [_thresholds(frame, params, carried) for frame in frames], ignore_index=True
+    )
     if params.duplicates.enabled:
         _mark_duplicates(frames, decided, params)
     decided["reasons"] = [ordered(found) for found in decided["reasons"]]
     # a run with no pair left has empty columns of no type: give them the schema's
     columns = {"pair_id": str, "verification": str, "duplicate_of": "str", "reasons": str}
-    return decided[DECISIONS].astype(columns)
+    return decided[[*DECISIONS, *carried]].astype(columns)
 
 
-def _thresholds(judged: pd.DataFrame, params: CurationParams) -> pd.DataFrame:
+def _thresholds(
+    judged: pd.DataFrame, params: CurationParams, carried: tuple[str, ...] = ()
+) -> pd.DataFrame:
     """One frame's pairs with the reasons found so far (a set each), the judge's included, and
     what ranks them inside a duplicate cluster; no text."""
     judged_columns = [f"judge_{name}" for name in (*RANKING_DIMENSIONS, *params.judge.min_scores)]
@@ -109,6 +116,7 @@ def _thresholds(judged: pd.DataFrame, params: CurationParams) -> pd.DataFrame:
             ),
             "reasons": reasons,
             "score": [_score(pair) for pair in records],
+            **{column: judged[column].to_numpy() for column in carried},
         },
         index=pd.RangeIndex(len(records)),
     )

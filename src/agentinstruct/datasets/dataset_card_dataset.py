@@ -13,6 +13,8 @@ from typing import Any
 
 from kedro.io import AbstractDataset, DatasetError
 
+from agentinstruct.datasets.versioned_file import latest_version
+
 CARD = "README.md"
 # The main card's evaluation section: the `evaluate` pipeline writes its table between these.
 EVALUATION_START, EVALUATION_END = "<!-- evaluation:start -->", "<!-- evaluation:end -->"
@@ -53,10 +55,10 @@ def _latest(base: Path, relative: str) -> str:
     folder = base / relative
     if folder.is_file():
         return relative
-    versions = sorted(v.name for v in folder.glob("*") if (v / folder.name).is_file())
-    if not versions:
+    latest = latest_version(folder)
+    if latest is None:
         raise DatasetError(f"{folder}: no version of it for the dataset card to name")
-    return f"{relative}/{versions[-1]}/{folder.name}"
+    return f"{relative}/{latest.parent.name}/{folder.name}"
 
 
 def with_evaluation_section(card_text: str, section_markdown: str) -> str:

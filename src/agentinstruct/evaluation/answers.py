@@ -4,6 +4,7 @@ and the estimate apply to students as to the teacher)."""
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -38,6 +39,16 @@ def _max_tokens(model: str, params: EvaluationParams) -> int:
     return min(cap, EMBEDDED_MAX_TOKENS) if is_embedded(model) else cap
 
 
+def _request(task: Any, response_model: type, max_tokens: int) -> LLMRequest:
+    """A student's request: the item's chat, answered in one string."""
+    return LLMRequest(
+        item_id=task.item_id,
+        messages=json.loads(task.prompt),
+        response_model=response_model,
+        max_tokens=max_tokens,
+    )
+
+
 def answer_items(
     tasks: pd.DataFrame, students: dict[str, Gateway], params: EvaluationParams
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -47,18 +58,11 @@ def answer_items(
     logs = []
     for model, gateway in students.items():
         steps = LLMSteps(gateway)
-        response_model, max_tokens = _answer_model(model, params), _max_tokens(model, params)
-
-        def request(
-            task: Any, response_model: type = response_model, max_tokens: int = max_tokens
-        ) -> LLMRequest:
-            return LLMRequest(
-                item_id=task.item_id,
-                messages=json.loads(task.prompt),
-                response_model=response_model,
-                max_tokens=max_tokens,
-            )
-
+        request = partial(
+            _request,
+            response_model=_answer_model(model, params),
+            max_tokens=_max_tokens(model, params),
+        )
         asked = steps.ask(student_stage(model), tasks.itertuples(index=False), request)
         answered = {task.item_id: output.answer for task, output in asked}
         log = steps.call_log()

@@ -114,13 +114,21 @@ def build_evaluation_report(
     }
 
 
-def _cell(metric: dict[str, Any], percent: bool) -> str:
+def interval_text(metric: dict[str, Any], percent: bool) -> str:
+    """`mean [low, high]` of a bootstrapped metric (as a percentage for a share); `n/a` when
+    no item has it."""
     if metric["mean"] is None:
         return "n/a"
-    scale = 100 if percent else 1
-    low, mean, high = (metric[key] * scale for key in ("low", "mean", "high"))
-    unit = "%" if percent else ""
-    return f"{mean:.1f}{unit} [{low:.1f}, {high:.1f}] (n={metric['items']})"
+    scale, unit = (100, "%") if percent else (1, "")
+    return (
+        f"{metric['mean'] * scale:.1f}{unit}"
+        f" [{metric['low'] * scale:.1f}, {metric['high'] * scale:.1f}]"
+    )
+
+
+def _cell(metric: dict[str, Any], percent: bool) -> str:
+    shown = interval_text(metric, percent)
+    return shown if metric["mean"] is None else f"{shown} (n={metric['items']})"
 
 
 def card_sections(report: dict[str, Any]) -> dict[str, str]:

@@ -94,9 +94,11 @@ def select_partitioned_pairs(
     """Every pair's fate (`PairDecisionSchema`): the judge's thresholds, then one pair per
     duplicate cluster across every partition; each kept pair's split, by its document."""
     decisions = pair_decisions(
-        partition_frames(judged_pairs, partition_index, partition), params.curation
+        partition_frames(judged_pairs, partition_index, partition),
+        params.curation,
+        carried=("doc_id",),
     )
-    doc_ids = gather(judged_pairs, partition_index, partition, ["doc_id"])["doc_id"]
+    doc_ids = decisions.pop("doc_id")
     kept = (decisions["reasons"] == "[]").to_numpy()
     split = pd.Series([None] * len(decisions), dtype=object)
     split[kept] = splits_of(doc_ids[kept].reset_index(drop=True), evaluation).to_numpy()
