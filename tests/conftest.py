@@ -9,6 +9,7 @@ import pytest
 from agentinstruct.devtools.fake_openai import FakeOpenAIServer
 from agentinstruct.devtools.scratch_project import scratch_project
 from tests import fake_llm
+from tests.scheduling import SharedFixtureScheduling
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_CORPUS = PROJECT_ROOT / "data" / "01_raw" / "reading_comprehension"
@@ -65,13 +66,19 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 # Module-scoped fixtures that run pipelines once for many assertions: any test that uses one
 # waits for it, so it is slow however quick its own assertions are.
-PIPELINE_FIXTURES = {"evaluated", "card_project", "exported_project", "runs"}
+PIPELINE_FIXTURES = {"evaluated", "card_project", "exported_project", "natural", "printed"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test of the embedded model, or of a pipeline-running fixture, is slow too:
-    `-m "not slow"` leaves it out."""
+    `-m "not slow"` leaves it out. Slow tests go first, so that no parallel worker ends the
+    run on a long one (tests/scheduling.py)."""
     for item in items:
         uses = set(getattr(item, "fixturenames", ()))
         if item.get_closest_marker("embedded") or uses & PIPELINE_FIXTURES:
             item.add_marker(pytest.mark.slow)
+    items.sort(key=lambda item: not item.get_closest_marker("slow"))  # stable: order kept within
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log) -> SharedFixtureScheduling:
+    return SharedFixtureScheduling(config, log)

@@ -29,8 +29,10 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(missing_reason() is not None, reason=str(missing_reason())),
 ]
+SAMPLE_DOCUMENTS = list(SAMPLE_CORPUS.iterdir())
 CONCURRENCY = 8  # in flight at the endpoint, shared by the workers (4 each)
-PER_PARTITION = {SKILL: {"partitions": {"documents_per_partition": 6}}}
+PER_PARTITION = {SKILL: {"partitions": {"documents_per_partition": 3}}}
+EXTRA_DOCUMENTS = 4  # with the 8 samples, 4 partitions
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +60,7 @@ def _project(folder: Path, base_url: str, cache: str) -> Project:
     root = scratch_project(PROJECT_ROOT, folder)
     raw = root / "data" / "01_raw" / SKILL
     shutil.copytree(SAMPLE_CORPUS, raw)
-    for i in range(16):
+    for i in range(EXTRA_DOCUMENTS):
         raw.joinpath(f"extra_{i:02d}.txt").write_text(
             f"Field note {i}. The station logged {i * 5 % 11} storms in week {i}; each storm "
             "was measured for wind, rain and pressure before the log was closed."
@@ -80,8 +82,9 @@ def _served(server: FakeOpenAIServer) -> int:
 def test_cluster_run_keeps_the_pairs_of_one_process_and_reruns_from_the_shared_cache(
     tmp_path, server, postgres, monkeypatch
 ) -> None:
-    # a fresh process after every session, here and on the workers: recycling loses nothing
-    monkeypatch.setattr(partitioned_run, "SESSIONS_PER_PROCESS", 1)
+    # fresh processes part way, here (a child for every two sessions) and on the workers
+    # (after every session): recycling loses nothing
+    monkeypatch.setattr(partitioned_run, "SESSIONS_PER_PROCESS", 2)
     monkeypatch.setattr(cluster, "SESSIONS_PER_PROCESS", 1)
     alone = _project(tmp_path / "alone", server.base_url, "data/llm_cache/responses.sqlite")
     run_partitioned(alone, [SKILL], in_process)
@@ -98,6 +101,7 @@ def test_cluster_run_keeps_the_pairs_of_one_process_and_reruns_from_the_shared_c
         pd.testing.assert_frame_equal(_kept(on_cluster), _kept(alone))
 
         # Another machine's checkout (a fresh project) on the same cache: no call at all.
+        monkeypatch.setattr(cluster, "SESSIONS_PER_PROCESS", 4)
         elsewhere = _project(tmp_path / "elsewhere", server.base_url, shared)
         run_partitioned(elsewhere, [SKILL], executor, processes=workers)
     assert _served(server) == 2 * calls
@@ -134,7 +138,7 @@ def test_killing_a_worker_mid_run_loses_nothing(tmp_path, postgres) -> None:
         with psycopg.connect(shared, autocommit=True) as connection:
             deadline = time.monotonic() + 300
             cached = 0
-            while cached < 60 and time.monotonic() < deadline:
+            while cached < 40 and time.monotonic() < deadline:
                 time.sleep(0.2)
                 try:
                     cached = connection.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
@@ -151,7 +155,7 @@ def test_killing_a_worker_mid_run_loses_nothing(tmp_path, postgres) -> None:
         calls = report["llm"]["total"]["requests"]
         # every item is in the outputs: each document, each planned pair, kept or rejected
         stages = report["stages"]
-        assert report["inputs"]["documents_used"] == 24
+        assert report["inputs"]["documents_used"] == len(SAMPLE_DOCUMENTS) + EXTRA_DOCUMENTS
         assert stages["pairs"] == report["plan"]["pairs"] > 0
         assert stages["curated_pairs"] + stages["rejected_pairs"] == stages["pairs"]
         in_flight_at_kill = CONCURRENCY // 2

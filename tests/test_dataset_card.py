@@ -11,6 +11,8 @@ import datasets
 import pandas as pd
 import pytest
 import tiktoken
+import tiktoken.load  # its own module: not imported by `import tiktoken`
+import tiktoken.registry
 from huggingface_hub import DatasetCard
 
 from agentinstruct.datasets import DatasetCardDataset

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from agentinstruct.devtools.scratch_project import scratch_project
 from agentinstruct.devtools.viz_check import chromium_path, render_pipeline
+from tests.conftest import PROJECT_ROOT
 
 pytestmark = [
     pytest.mark.services,
@@ -38,15 +40,22 @@ STAGE_NODES = {
 }
 
 
-def test_viz_build_draws_every_stage_of_reading_comprehension(project: Path, tmp_path: Path):
+@pytest.fixture(scope="module")
+def build(tmp_path_factory) -> Path:
+    """`kedro viz build` of the project, once for the tests below: the static site."""
+    project = scratch_project(PROJECT_ROOT, tmp_path_factory.mktemp("viz") / "project")
     kedro = Path(sys.executable).with_name("kedro")
     subprocess.run(
         [str(kedro), "viz", "build"], cwd=project, check=True, capture_output=True, timeout=300
     )
-    assert (project / "build" / "api" / "pipelines" / "reading_comprehension").is_file()
+    return project / "build"
+
+
+def test_viz_build_draws_every_stage_of_reading_comprehension(build: Path, tmp_path: Path):
+    assert (build / "api" / "pipelines" / "reading_comprehension").is_file()
 
     screenshot = tmp_path / "kedro-viz.png"
-    drawn = set(render_pipeline(project / "build", "reading_comprehension", screenshot))
+    drawn = set(render_pipeline(build, "reading_comprehension", screenshot))
 
     assert drawn >= STAGE_NODES
     assert {
@@ -63,13 +72,9 @@ def test_viz_build_draws_every_stage_of_reading_comprehension(project: Path, tmp
     assert screenshot.stat().st_size > 50_000  # a drawn graph, not a blank page
 
 
-def test_kedro_viz_opens_on_the_main_job(project: Path, tmp_path: Path):
+def test_kedro_viz_opens_on_the_main_job(build: Path):
     """The page Kedro-Viz opens on (`__default__`) draws reading comprehension, not all 17
     skills (548 elements, which it shows as "a chunky pipeline" instead of a graph)."""
-    kedro = Path(sys.executable).with_name("kedro")
-    subprocess.run(
-        [str(kedro), "viz", "build"], cwd=project, check=True, capture_output=True, timeout=300
-    )
-    drawn = set(render_pipeline(project / "build", None))
+    drawn = set(render_pipeline(build, None))
     assert drawn >= STAGE_NODES
     assert not any(name.startswith("text_modification.") for name in drawn)

@@ -44,49 +44,59 @@ def _projection(project: Path) -> dict:
     return json.loads(path.read_text())
 
 
-@pytest.mark.parametrize("only_clean", [True, False])
+def _estimate(project: Path, judge_setting: str) -> tuple[dict, str]:
+    """An estimate run: its projection and what it printed; it calls nothing."""
+    printed = _kedro_run(project, "estimate_only=true", judge_setting)
+    assert f"Projection of {SKILL} (no call was made)" in printed
+    assert not (project / "data" / "07_model_output").exists()  # real outputs untouched
+    projection = _projection(project)
+    assert projection["total"]["to_pay"] == projection["total"]["requests"] > 0
+    for stage in projection["stages"].values():
+        assert stage["prompt_tokens"]["low"] <= stage["prompt_tokens"]["high"]
+        assert stage["completion_tokens"]["low"] < stage["completion_tokens"]["high"]
+        assert 0 < stage["usd_batch"]["high"] < stage["usd_online"]["high"]
+    first = projection["stages"]["transformation"]["prompt_tokens"]
+    assert first["low"] == first["high"]  # its prompts quote no earlier answer
+    return projection, printed
+
+
+def _requests(stages: dict) -> dict[str, int]:
+    return {name: stage["requests"] for name, stage in stages.items()}
+
+
 @pytest.mark.slow
-def test_an_estimate_makes_no_call_and_projects_the_real_runs_requests(
-    tmp_path, server, only_clean
-) -> None:
+def test_an_estimate_makes_no_call_and_projects_the_real_runs_requests(tmp_path, server) -> None:
     """Every stage's requests equal the real run's, but the judge's when it is asked only about
-    pairs that pass the checks: then the projection bounds its requests and tokens."""
+    pairs that pass the checks: then the projection bounds its requests and tokens. Both ways
+    of judging are estimated, then run (the second run pays only for the judge's extra calls)."""
     project = scratch_project(PROJECT_ROOT, tmp_path / "project")
     shutil.copytree(SAMPLE_CORPUS, project / "data" / "01_raw" / SKILL)
     # conf/local overrides the whole teacher entry, without estimate_only: still no call
     point_at_server(project, server.base_url, concurrency=8, size_profile="compact")
-    setting = f"{SKILL}.curation.judge.only_clean={str(only_clean).lower()}"
-
-    printed = _kedro_run(project, "estimate_only=true", setting)
+    only_clean, every_pair = (
+        f"{SKILL}.curation.judge.only_clean={setting}" for setting in ("true", "false")
+    )
+    bounded, printed = _estimate(project, only_clean)
+    exact, _ = _estimate(project, every_pair)
     assert sum(server.served.values()) == 0
-    assert f"Projection of {SKILL} (no call was made)" in printed
-    assert not (project / "data" / "07_model_output").exists()  # real outputs untouched
-    projection = _projection(project)
-    stages = projection["stages"]
-    assert projection["total"]["to_pay"] == projection["total"]["requests"] > 0
-    for stage in stages.values():
-        assert stage["prompt_tokens"]["low"] <= stage["prompt_tokens"]["high"]
-        assert stage["completion_tokens"]["low"] < stage["completion_tokens"]["high"]
-        assert 0 < stage["usd_batch"]["high"] < stage["usd_online"]["high"]
-    first = stages["transformation"]["prompt_tokens"]
-    assert first["low"] == first["high"]  # its prompts quote no earlier answer
 
-    _kedro_run(project, setting)
+    _kedro_run(project, only_clean)  # the fake teacher's text fails some checks
     real = latest_report(project)["llm"]["by_stage"]
-    projected = {name: stage["requests"] for name, stage in stages.items()}
-    made = {name: stage["requests"] for name, stage in real.items()}
+    stages, made = bounded["stages"], _requests(real)
     judge = stages["judge"]
-    if only_clean:  # the fake teacher's text fails some checks: fewer judge requests
-        assert judge["to_pay_at_most"] == stages["answers"]["to_pay"] > made["judge"]
-        for tokens in ("prompt_tokens", "completion_tokens"):
-            low, high = judge[tokens]["low"], judge[tokens]["high"]
-            assert low == 0 < real["judge"][f"new_{tokens}"] < high, tokens
-        assert "0 to " in printed and f"≤{judge['requests']}" in printed
-        projected.pop("judge"), made.pop("judge")
-    else:
-        assert "to_pay_at_most" not in judge
-        assert sum(server.served.values()) == projection["total"]["requests"]
+    assert judge["to_pay_at_most"] == stages["answers"]["to_pay"] > made["judge"]
+    for tokens in ("prompt_tokens", "completion_tokens"):
+        low, high = judge[tokens]["low"], judge[tokens]["high"]
+        assert low == 0 < real["judge"][f"new_{tokens}"] < high, tokens
+    assert "0 to " in printed and f"≤{judge['requests']}" in printed
+    projected = _requests(stages)
+    projected.pop("judge"), made.pop("judge")
     assert projected == made
+
+    _kedro_run(project, every_pair)
+    assert "to_pay_at_most" not in exact["stages"]["judge"]
+    assert _requests(exact["stages"]) == _requests(latest_report(project)["llm"]["by_stage"])
+    assert sum(server.served.values()) == exact["total"]["requests"]
 
 
 @pytest.mark.slow

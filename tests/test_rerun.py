@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 
 from agentinstruct.devtools.fake_openai import FakeOpenAIServer, Faults
-from agentinstruct.devtools.scratch_project import point_at_server
+from agentinstruct.devtools.scratch_project import point_at_server, scratch_project
 from agentinstruct.scale.partitioned_run import in_process, run_partitioned
 from agentinstruct.scale.sessions import Project
+from tests.conftest import PROJECT_ROOT, SAMPLE_CORPUS
 from tests.kedro_runs import SKILL, latest_pairs, latest_report, versions
 
 COMPACT = {"size_profile": "compact"}
@@ -31,12 +32,6 @@ def _run(project: Path, base_url: str, **teacher: object) -> dict:
     ]
 
 
-def _outputs_removed(project: Path) -> None:
-    for folder in (project / "data").iterdir():
-        if folder.name != "01_raw":
-            shutil.rmtree(folder)
-
-
 def _paid(endpoint: FakeOpenAIServer) -> int:
     return endpoint.served["ok"]
 
@@ -46,15 +41,32 @@ def _kept_ids(project: Path) -> list[str]:
     return sorted(pd.read_parquet(path)["pair_id"])
 
 
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory) -> dict:
+    """The sample run with nothing failing: its pairs, kept pairs, paid calls and cost."""
+    project = scratch_project(PROJECT_ROOT, tmp_path_factory.mktemp("rerun") / "project")
+    shutil.copytree(SAMPLE_CORPUS, project / "data" / "01_raw" / SKILL)
+    healthy = FakeOpenAIServer(latency_s=0.0).start()
+    try:
+        _run(project, healthy.base_url)
+    finally:
+        healthy.stop()
+    return {
+        "pairs": sorted(latest_pairs(project)["pair_id"]),
+        "kept": _kept_ids(project),
+        "paid": _paid(healthy),
+        "cost": latest_report(project)["llm"]["total"]["cost_usd"],
+    }
+
+
 @pytest.mark.parametrize("fault", ["rate_limited", "budget"])
 @pytest.mark.slow
-def test_a_rerun_finishes_what_failed_and_pays_only_for_it(project, fast_server, fault) -> None:
-    healthy = fast_server()
-    _run(project, healthy.base_url)
-    uninterrupted_pairs = sorted(latest_pairs(project)["pair_id"])
-    uninterrupted_kept, paid_once = _kept_ids(project), _paid(healthy)
-    cost = latest_report(project)["llm"]["total"]["cost_usd"]
-    _outputs_removed(project)  # the cache too: the same run again, this time interrupted
+def test_a_rerun_finishes_what_failed_and_pays_only_for_it(
+    project, fast_server, uninterrupted, fault
+) -> None:
+    """The same run as `uninterrupted`, this time interrupted, then run again."""
+    uninterrupted_pairs, uninterrupted_kept = uninterrupted["pairs"], uninterrupted["kept"]
+    paid_once, cost = uninterrupted["paid"], uninterrupted["cost"]
 
     if fault == "rate_limited":  # a burst of 429s that retries do not outlast
         failing = fast_server(faults=Faults(rate_limited=0.5, retry_after_s=0.0))

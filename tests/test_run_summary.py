@@ -13,10 +13,11 @@ from agentinstruct.devtools.fake_openai import FakeOpenAIServer
 from agentinstruct.devtools.scratch_project import point_at_server, scratch_project
 from agentinstruct.run_summary import skill_summary
 from tests.conftest import PROJECT_ROOT, SAMPLE_CORPUS
-from tests.kedro_runs import SKILL
+from tests.kedro_runs import SKILL, latest_report
 
 KEDRO = str(Path(sys.executable).parent / "kedro")
 MAX_LINES = 80
+BUDGET_USD = 1.0
 
 
 @pytest.fixture(scope="module")
@@ -35,17 +36,34 @@ def _kedro_run(project: Path, *arguments: str) -> str:
     return done.stdout + done.stderr
 
 
-@pytest.fixture
-def sample(tmp_path, served) -> Path:
-    project = scratch_project(PROJECT_ROOT, tmp_path / "project")
+def _sample(folder: Path, served: FakeOpenAIServer) -> Path:
+    """The sample corpus on the fake server, with a student for `evaluate`."""
+    project = scratch_project(PROJECT_ROOT, folder / "project")
     shutil.copytree(SAMPLE_CORPUS, project / "data/01_raw" / SKILL)
-    point_at_server(project, served.base_url, size_profile="compact")
+    point_at_server(
+        project,
+        served.base_url,
+        students=["openai/fake-student"],
+        size_profile="compact",
+        budget_usd=BUDGET_USD,  # the teacher's and the judge's, one model: one budget
+    )
     return project
 
 
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory, served) -> Path:
+    return _sample(tmp_path_factory.mktemp("summary"), served)
+
+
+@pytest.fixture(scope="module")
+def printed(sample) -> str:
+    """What the first run of the main job printed; the tests below run after it, on its
+    outputs (a re-run takes its answers from the cache)."""
+    return _kedro_run(sample, f"--pipeline={SKILL}")
+
+
 @pytest.mark.slow
-def test_a_run_ends_with_its_summary_and_keeps_kedro_s_records_in_the_log(sample) -> None:
-    printed = _kedro_run(sample, f"--pipeline={SKILL}")
+def test_a_run_ends_with_its_summary_and_keeps_kedro_s_records_in_the_log(sample, printed) -> None:
     lines = printed.rstrip("\n").splitlines()
     assert len(lines) <= MAX_LINES, printed
     assert "WARNING" not in printed and "Traceback" not in printed, printed
@@ -54,22 +72,25 @@ def test_a_run_ends_with_its_summary_and_keeps_kedro_s_records_in_the_log(sample
     assert printed.rstrip().endswith(summary.rstrip())  # the last lines, saved as they were
     for label in ("pairs", "rejected", "LLM", "kept pairs", "exports", "report"):
         assert any(line.startswith(label) for line in summary.splitlines()), label
+    cost = latest_report(sample)["llm"]["total"]["cost_usd"]
+    budgets = [line for line in summary.splitlines() if line.startswith("budget")]
+    assert len(budgets) == 1, summary  # teacher and judge share the model's budget
+    left = BUDGET_USD - cost
+    assert f"${cost:.4f} of ${BUDGET_USD:.4f} spent, ${left:.4f} left" in budgets[0]
     assert "Running node" in (sample / "logs/agentinstruct.log").read_text()
 
 
 @pytest.mark.slow
-def test_verbose_brings_kedro_s_records_back(sample) -> None:
+def test_verbose_brings_kedro_s_records_back(sample, printed) -> None:
     assert "Running node" in _kedro_run(sample, f"--pipeline={SKILL}", "-v")
 
 
 @pytest.mark.slow
-def test_an_evaluation_ends_with_its_summary(sample, served) -> None:
-    point_at_server(sample, served.base_url, students=["openai/fake-student"])
-    _kedro_run(sample, f"--pipeline={SKILL}")
-    printed = _kedro_run(sample, "--pipeline=evaluate")
-    assert "── evaluation" in printed and f"{SKILL} · openai/fake-student" in printed
+def test_an_evaluation_ends_with_its_summary(sample, printed) -> None:
+    evaluated = _kedro_run(sample, "--pipeline=evaluate")
+    assert "── evaluation" in evaluated and f"{SKILL} · openai/fake-student" in evaluated
     saved = (sample / "data/08_reporting/evaluation/run_summary.txt").read_text()
-    assert printed.rstrip().endswith(saved.rstrip())
+    assert evaluated.rstrip().endswith(saved.rstrip())
 
 
 def test_the_summary_names_the_top_reasons_and_counts_the_rest() -> None:
@@ -107,8 +128,9 @@ def test_the_summary_names_the_top_reasons_and_counts_the_rest() -> None:
 
 @pytest.mark.slow
 def test_a_preview_shows_one_document_s_pairs_and_writes_nothing_beside_real_outputs(
-    sample,
+    tmp_path, served
 ) -> None:
+    sample = _sample(tmp_path, served)
     printed = _kedro_run(sample, f"--pipeline={SKILL}", "--params=preview=true")
     assert f"Preview of {SKILL}:" in printed
     assert "PASSAGE" in printed and "QUESTION" in printed and "ANSWER" in printed

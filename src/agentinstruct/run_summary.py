@@ -13,6 +13,8 @@ from agentinstruct.curation.pipeline import NAMESPACE as CURATION
 from agentinstruct.datasets.versioned_file import latest_version
 from agentinstruct.evaluation.pipeline import PIPELINE as EVALUATE
 from agentinstruct.evaluation.report import interval_text
+from agentinstruct.gateway.budget import budget_line
+from agentinstruct.gateway.config import GatewayConfig
 from agentinstruct.schemas.frames import is_permanent
 
 OUTPUTS = "data"  # a real run's (an estimate prints its projection instead)
@@ -70,8 +72,11 @@ def _failures(report: dict[str, Any]) -> str:
     return f"{_top(dict(by_reason))}; a re-run asks {again:,} of them again"
 
 
-def skill_summary(report: dict[str, Any], paths: dict[str, str], wall_s: float) -> str:
-    """A skill run's summary, from its run report; `paths`: kept pairs, exports, report."""
+def skill_summary(
+    report: dict[str, Any], paths: dict[str, str], wall_s: float, budgets: tuple[str, ...] = ()
+) -> str:
+    """A skill run's summary, from its run report; `paths`: kept pairs, exports, report;
+    `budgets`: what each budget of the run's models has left."""
     inputs, curation = report["inputs"], report["curation"]
     splits = paths.get("splits", "")
     rows = [
@@ -85,6 +90,7 @@ def skill_summary(report: dict[str, Any], paths: dict[str, str], wall_s: float) 
         ("pairs", f"{curation['generated']:,} generated → {curation['kept']:,} kept{splits}"),
         ("rejected", _top(curation.get("reasons", {}))),
         ("LLM", _calls(report["llm"]["total"])),
+        *(("budget", line) for line in budgets),
         ("failed calls", _failures(report)),
         ("wall time", f"{wall_s:,.0f} s"),
         *((name, path) for name, path in paths.items() if name != "splits"),
@@ -124,6 +130,18 @@ def evaluation_summary(report: dict[str, Any], paths: dict[str, str], wall_s: fl
     return _block(f"evaluation: means with {level}% intervals", rows)
 
 
+def _budgets(catalog: Any, gateways: tuple[str, ...]) -> tuple[str, ...]:
+    """A line for each distinct budget of these gateway entries (teacher and judge on one model
+    share theirs); an entry that is not a gateway with a config has none."""
+    configs = [getattr(catalog.get(name), "config", None) for name in gateways]
+    seen: dict[tuple, str] = {}
+    for config in configs:
+        if isinstance(config, GatewayConfig) and config.budget_usd is not None:
+            scope = (config.cache_path, config.budget_name or config.model)
+            seen.setdefault(scope, budget_line(config) or "")
+    return tuple(seen.values())
+
+
 def _latest(relative: str) -> str:
     """The newest version of a versioned file under the project, as a path to show."""
     latest = latest_version(Path(relative))
@@ -148,7 +166,8 @@ def _skill(catalog: Any, skill: str, wall_s: float) -> str:
         "exports": f"{OUTPUTS}/07_model_output/{skill}/exports/ (README.md: the dataset card)",
         "report": _latest(f"{OUTPUTS}/08_reporting/{skill}/run_report.json"),
     }
-    return skill_summary(catalog.load(f"{skill}.run_report"), paths, wall_s)
+    budgets = _budgets(catalog, ("teacher_llm", "judge_llm"))
+    return skill_summary(catalog.load(f"{skill}.run_report"), paths, wall_s, budgets)
 
 
 def _curation(catalog: Any, wall_s: float) -> str:

@@ -12,7 +12,8 @@ cache and cost nothing.
 import time
 from dataclasses import dataclass
 
-from agentinstruct.gateway.stores import ResponseStore
+from agentinstruct.gateway.config import GatewayConfig
+from agentinstruct.gateway.stores import ResponseStore, open_cache
 
 _TABLES = (
     "CREATE TABLE IF NOT EXISTS budget_spent (scope TEXT PRIMARY KEY,"
@@ -88,3 +89,20 @@ class Budget:
             (self.scope, now, but),
         )[0]
         return Standing(spent[0][0] if spent else 0.0, float(held), int(holds))
+
+
+def budget_line(config: GatewayConfig) -> str | None:
+    """`$spent of $budget spent, $left left (scope)` for a gateway with `budget_usd`, read from
+    its cache (what every run and process on that cache spent); None without a budget."""
+    if config.budget_usd is None:
+        return None
+    store = open_cache(config.cache_path)
+    try:
+        standing = Budget(store, config.budget_name or config.model, config.budget_usd).standing()
+    finally:
+        store.close()
+    left = max(0.0, config.budget_usd - standing.spent_usd - standing.held_usd)
+    return (
+        f"${standing.spent_usd:.4f} of ${config.budget_usd:.4f} spent, ${left:.4f} left"
+        f" ({config.budget_name or config.model})"
+    )
