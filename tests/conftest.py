@@ -66,7 +66,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 # Module-scoped fixtures that run pipelines once for many assertions: any test that uses one
 # waits for it, so it is slow however quick its own assertions are.
-PIPELINE_FIXTURES = {"evaluated", "card_project", "exported_project", "natural", "printed"}
+PIPELINE_FIXTURES = {"evaluated", "card_project", "exported_project", "natural", "first_run"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -80,5 +80,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: not item.get_closest_marker("slow"))  # stable: order kept within
 
 
-def pytest_xdist_make_scheduler(config: pytest.Config, log) -> SharedFixtureScheduling:
-    return SharedFixtureScheduling(config, log)
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, absent with -p no:xdist
+def pytest_xdist_make_scheduler(config: pytest.Config, log) -> SharedFixtureScheduling | None:
+    """The project's scheduler for `-n N` (xdist's `load`); an explicit `--dist` keeps its own."""
+    return SharedFixtureScheduling(config, log) if config.getvalue("dist") == "load" else None

@@ -12,16 +12,16 @@ from pathlib import Path
 import pytest
 from xdist.scheduler import LoadScopeScheduling
 
-MODULE_FIXTURE = re.compile(r"@pytest\.fixture\(\s*scope=\"module\"")
+MODULE_FIXTURE = re.compile(r"@pytest\.fixture\([^)]*scope=[\"']module[\"']")
 
 
-def modules_with_shared_fixtures(tests: Path) -> set[str]:
-    """Test modules (paths as in node ids) that define a module-scoped fixture."""
-    root = tests.parent
+def modules_with_shared_fixtures(tests: Path, root: Path) -> set[str]:
+    """Test modules (paths relative to `root`, as in node ids) that define a module-scoped
+    fixture."""
     return {
         path.relative_to(root).as_posix()
         for path in tests.rglob("test_*.py")
-        if MODULE_FIXTURE.search(path.read_text())
+        if path.is_relative_to(root) and MODULE_FIXTURE.search(path.read_text())
     }
 
 
@@ -31,7 +31,7 @@ class SharedFixtureScheduling(LoadScopeScheduling):
     def __init__(self, config: pytest.Config, log=None) -> None:
         super().__init__(config, log)
         config.option.loadscopereorder = False  # keep the collection's order: slow first
-        self.grouped = modules_with_shared_fixtures(Path(__file__).parent)
+        self.grouped = modules_with_shared_fixtures(Path(__file__).parent, config.rootpath)
 
     def _split_scope(self, nodeid: str) -> str:
         module = nodeid.split("::", 1)[0]

@@ -3,6 +3,7 @@ small) is finished by the next run, which pays only for what failed; a run that 
 still ends with its report."""
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -46,11 +47,12 @@ def uninterrupted(tmp_path_factory) -> dict:
     """The sample run with nothing failing: its pairs, kept pairs, paid calls and cost."""
     project = scratch_project(PROJECT_ROOT, tmp_path_factory.mktemp("rerun") / "project")
     shutil.copytree(SAMPLE_CORPUS, project / "data" / "01_raw" / SKILL)
-    healthy = FakeOpenAIServer(latency_s=0.0).start()
+    healthy, here = FakeOpenAIServer(latency_s=0.0).start(), Path.cwd()
     try:
-        _run(project, healthy.base_url)
+        _run(project, healthy.base_url)  # its session moves into the project
     finally:
         healthy.stop()
+        os.chdir(here)
     return {
         "pairs": sorted(latest_pairs(project)["pair_id"]),
         "kept": _kept_ids(project),

@@ -56,37 +56,42 @@ def sample(tmp_path_factory, served) -> Path:
 
 
 @pytest.fixture(scope="module")
-def printed(sample) -> str:
-    """What the first run of the main job printed; the tests below run after it, on its
-    outputs (a re-run takes its answers from the cache)."""
-    return _kedro_run(sample, f"--pipeline={SKILL}")
+def first_run(sample) -> dict[str, str | float]:
+    """The first run of the main job: what it printed, saved and logged, and its cost, read
+    at once (the tests below run the project again, and any of them may run first)."""
+    printed = _kedro_run(sample, f"--pipeline={SKILL}")
+    return {
+        "printed": printed,
+        "summary": (sample / f"data/08_reporting/{SKILL}/run_summary.txt").read_text(),
+        "log": (sample / "logs/agentinstruct.log").read_text(),
+        "cost": latest_report(sample)["llm"]["total"]["cost_usd"],
+    }
 
 
 @pytest.mark.slow
-def test_a_run_ends_with_its_summary_and_keeps_kedro_s_records_in_the_log(sample, printed) -> None:
+def test_a_run_ends_with_its_summary_and_keeps_kedro_s_records_in_the_log(first_run) -> None:
+    printed, summary, cost = first_run["printed"], first_run["summary"], first_run["cost"]
     lines = printed.rstrip("\n").splitlines()
     assert len(lines) <= MAX_LINES, printed
     assert "WARNING" not in printed and "Traceback" not in printed, printed
     assert "Running node" not in printed  # Kedro's INFO records: the log file's
-    summary = (sample / f"data/08_reporting/{SKILL}/run_summary.txt").read_text()
     assert printed.rstrip().endswith(summary.rstrip())  # the last lines, saved as they were
     for label in ("pairs", "rejected", "LLM", "kept pairs", "exports", "report"):
         assert any(line.startswith(label) for line in summary.splitlines()), label
-    cost = latest_report(sample)["llm"]["total"]["cost_usd"]
     budgets = [line for line in summary.splitlines() if line.startswith("budget")]
     assert len(budgets) == 1, summary  # teacher and judge share the model's budget
     left = BUDGET_USD - cost
     assert f"${cost:.4f} of ${BUDGET_USD:.4f} spent, ${left:.4f} left" in budgets[0]
-    assert "Running node" in (sample / "logs/agentinstruct.log").read_text()
+    assert "Running node" in first_run["log"]
 
 
 @pytest.mark.slow
-def test_verbose_brings_kedro_s_records_back(sample, printed) -> None:
+def test_verbose_brings_kedro_s_records_back(sample, first_run) -> None:
     assert "Running node" in _kedro_run(sample, f"--pipeline={SKILL}", "-v")
 
 
 @pytest.mark.slow
-def test_an_evaluation_ends_with_its_summary(sample, printed) -> None:
+def test_an_evaluation_ends_with_its_summary(sample, first_run) -> None:
     evaluated = _kedro_run(sample, "--pipeline=evaluate")
     assert "── evaluation" in evaluated and f"{SKILL} · openai/fake-student" in evaluated
     saved = (sample / "data/08_reporting/evaluation/run_summary.txt").read_text()

@@ -15,6 +15,7 @@ from agentinstruct.evaluation.pipeline import PIPELINE as EVALUATE
 from agentinstruct.evaluation.report import interval_text
 from agentinstruct.gateway.budget import budget_line
 from agentinstruct.gateway.config import GatewayConfig
+from agentinstruct.redaction import redact
 from agentinstruct.schemas.frames import is_permanent
 
 OUTPUTS = "data"  # a real run's (an estimate prints its projection instead)
@@ -138,8 +139,17 @@ def _budgets(catalog: Any, gateways: tuple[str, ...]) -> tuple[str, ...]:
     for config in configs:
         if isinstance(config, GatewayConfig) and config.budget_usd is not None:
             scope = (config.cache_path, config.budget_name or config.model)
-            seen.setdefault(scope, budget_line(config) or "")
+            seen.setdefault(scope, _budget_line(config))
     return tuple(seen.values())
+
+
+def _budget_line(config: GatewayConfig) -> str:
+    """The budget's line, or why it could not be read: a cache server out of reach costs the
+    row, not the summary."""
+    try:
+        return budget_line(config) or ""
+    except Exception as error:
+        return f"unavailable ({type(error).__name__}: {redact(str(error))[:200]})"
 
 
 def _latest(relative: str) -> str:
