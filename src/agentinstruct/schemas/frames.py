@@ -114,8 +114,10 @@ class InstructionSchema(PassageSchema):
     def _json_list(cls, column: Series[str]) -> Series[bool]:
         return column.map(_is_json_list_of_strings).astype(bool)
 
+    # The method has the check's name too: some orders of a test run have Pandera report a
+    # dataframe check by its method's name, not by `name=` (seen under pytest-xdist).
     @pa.dataframe_check(name="refined_rows_have_parent_and_goal")
-    def _refined_have_parent(cls, frame: pd.DataFrame) -> Series[bool]:
+    def refined_rows_have_parent_and_goal(cls, frame: pd.DataFrame) -> Series[bool]:
         refined = frame["refinement_round"] > 0
         linked = frame["parent_id"].notna() & frame["refinement_goal"].notna()
         return ~refined | linked
