@@ -37,7 +37,7 @@ from agentinstruct.devtools.gateway_worker import MODEL
 from agentinstruct.devtools.gateway_worker import gateway as worker_gateway
 from agentinstruct.devtools.scratch_project import point_at_server, scratch_project
 from agentinstruct.gateway import LLMGateway, LLMRequest
-from agentinstruct.gateway.instructor_internals import call_model
+from agentinstruct.gateway.online.instructor_internals import call_model
 from agentinstruct.schemas.llm_outputs import Contract
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -90,7 +90,7 @@ def peak_rss(book_mb: float, scratch: Path) -> dict:
     values[SKILL]["plan"] = {"target_pairs": 40}
     params.write_text(yaml.safe_dump(values))
     kedro = str(Path(sys.executable).with_name("kedro"))
-    command = [kedro, "run", f"--pipeline={SKILL}", f"--to-nodes={SKILL}.plan_run"]
+    command = [kedro, "run", f"--pipeline={SKILL}", f"--to-nodes={SKILL}.plan_partition"]
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", PEAK_RSS, *command],

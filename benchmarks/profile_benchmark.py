@@ -66,7 +66,9 @@ def _latest(folder: Path) -> Path:
 
 def _row(project: Path, profile: str, teacher: str, wall_s: float) -> dict:
     report = json.loads(_latest(project / f"data/08_reporting/{SKILL}/run_report.json").read_text())
-    pairs = pd.read_parquet(_latest(project / f"data/07_model_output/{SKILL}/pairs.parquet"))
+    pairs = pd.read_parquet(
+        _latest(project / f"data/07_model_output/{SKILL}/generated_pairs.parquet")
+    )
     total = report["llm"]["total"]
     seeds = int((pairs["refinement_round"] == 0).sum())
     return {

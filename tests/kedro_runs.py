@@ -45,7 +45,9 @@ def versions(project: Path, relative: str) -> list[Path]:
 
 
 def latest_pairs(project: Path, skill: str = SKILL) -> pd.DataFrame:
-    return pd.read_parquet(versions(project, f"data/07_model_output/{skill}/pairs.parquet")[-1])
+    return pd.read_parquet(
+        versions(project, f"data/07_model_output/{skill}/generated_pairs.parquet")[-1]
+    )
 
 
 def latest_report(project: Path, skill: str = SKILL) -> dict[str, Any]:

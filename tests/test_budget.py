@@ -8,8 +8,8 @@ from agentinstruct.devtools.fake_openai import FakeOpenAIServer
 from agentinstruct.devtools.gateway_worker import gateway, requests
 from agentinstruct.devtools.postgres_server import missing_reason, postgres_server
 from agentinstruct.gateway import Credentials, GatewayConfig, open_gateway
-from agentinstruct.gateway.budget import Budget, budget_line
-from agentinstruct.gateway.stores import open_cache
+from agentinstruct.gateway.spend.budget import Budget, budget_line
+from agentinstruct.gateway.store import open_store
 
 PRICES = {"input_cost_per_token": 1e-6, "output_cost_per_token": 2e-6}
 COUNT = 120
@@ -113,7 +113,7 @@ def test_the_budget_line_says_what_is_spent_and_left_from_the_cache(tmp_path) ->
     cache = str(tmp_path / "c.sqlite")
     assert budget_line(GatewayConfig(model="openai/m", cache_path=cache)) is None
     config = GatewayConfig(model="openai/m", cache_path=cache, budget_usd=2.0, budget_name="pilot")
-    store = open_cache(cache)
+    store = open_store(cache)
     try:
         Budget(store, "pilot", 2.0).settle("call-1", 0.5)  # another run's spending
         Budget(store, "other", 2.0).settle("call-2", 9.0)  # another budget's

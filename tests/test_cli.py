@@ -51,7 +51,7 @@ def test_params_given_twice_are_merged_so_an_estimate_stays_an_estimate() -> Non
 
 def test_picking_nodes_or_a_partition_is_kedros_own_run() -> None:
     assert _partitioned(None, **_options(pipeline="curation")) is None
-    assert _partitioned(None, **_options(to_nodes=f"{SKILL}.plan_run")) is None
+    assert _partitioned(None, **_options(to_nodes=f"{SKILL}.plan_partition")) is None
     assert _partitioned(None, **_options(params={"partition": "00000-of-00001"})) is None
     with pytest.raises(click.UsageError, match="--tags"):
         _partitioned("local:2", **_options(tags=("gather",)))

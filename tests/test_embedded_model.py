@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from agentinstruct.gateway.local_model import EMBEDDED_MODELS, embedded_model_path
+from agentinstruct.gateway.embedded.provider import EMBEDDED_MODELS, embedded_model_path
 from agentinstruct.schemas.frames import PairSchema
 from agentinstruct.schemas.llm_outputs import contracts, judge_verdict
 from tests.kedro_runs import SKILL, latest_pairs, latest_report, run_pipeline
@@ -50,8 +50,8 @@ def test_real_model_end_to_end_on_one_tiny_document(project) -> None:
 @pytest.mark.embedded
 @pytest.mark.slow
 def test_sampling_before_the_grammar_check_still_gives_valid_json() -> None:
-    from agentinstruct.gateway.grammar_sampling import GrammarLastLlama
-    from agentinstruct.gateway.local_model import _llama_response_format
+    from agentinstruct.gateway.embedded.grammar_sampling import GrammarLastLlama
+    from agentinstruct.gateway.embedded.provider import _llama_response_format
 
     llama = GrammarLastLlama(
         model_path=str(embedded_model_path("smollm2-135m-instruct")), n_ctx=2048, verbose=False
@@ -76,8 +76,8 @@ def test_sampling_before_the_grammar_check_still_gives_valid_json() -> None:
 @pytest.mark.embedded
 @pytest.mark.slow
 def test_the_sampler_shortlist_picks_the_tokens_the_whole_vocabulary_would(monkeypatch) -> None:
-    from agentinstruct.gateway.grammar_sampling import GrammarLastLlama
-    from agentinstruct.gateway.local_model import _llama_response_format
+    from agentinstruct.gateway.embedded.grammar_sampling import GrammarLastLlama
+    from agentinstruct.gateway.embedded.provider import _llama_response_format
 
     llama = GrammarLastLlama(
         model_path=str(embedded_model_path("smollm2-135m-instruct")), n_ctx=2048, verbose=False
@@ -114,7 +114,7 @@ def test_q8_copy_of_the_weights_is_made_once_and_predicts_like_the_shipped_file(
     import numpy as np
     from llama_cpp import Llama
 
-    from agentinstruct.gateway import model_files
+    from agentinstruct.gateway.embedded import weights as model_files
 
     shipped = embedded_model_path("smollm2-135m-instruct")
     monkeypatch.setenv(model_files.CACHE_ENV, str(tmp_path / "models"))

@@ -5,11 +5,11 @@ import json
 import pandas as pd
 import pytest
 
-from agentinstruct.datasets import SkillDataset
 from agentinstruct.flow.answers import answer_instructions
 from agentinstruct.flow.instructions import generate_seed_instructions
 from agentinstruct.flow.plan import plan_run
 from agentinstruct.flow.refinement import refine_instructions
+from agentinstruct.flow.skill_dataset import SkillDataset
 from agentinstruct.flow.transformation import transform_passages
 from agentinstruct.gateway import GatewayConfig, LLMGateway
 from agentinstruct.params import FlowParams

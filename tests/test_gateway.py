@@ -6,7 +6,7 @@ import pytest
 from pydantic import BaseModel, Field
 
 from agentinstruct.gateway import Credentials, GatewayConfig, LLMGateway, LLMRequest
-from agentinstruct.gateway.cache import ResponseCache
+from agentinstruct.gateway.store import SqliteStore
 from tests.fake_llm import FAIL_MARKER, MODEL, REFUSAL, REFUSE_MARKER, SCHEMA_FAIL_MARKER
 
 
@@ -144,7 +144,7 @@ def test_secrets_reach_the_call_but_not_the_cache(tmp_path, fake_teacher) -> Non
     cache_bytes = b"".join(path.read_bytes() for path in tmp_path.glob("cache.sqlite*"))
     assert b"sk-secret-123" not in cache_bytes
     assert "sk-secret-123" not in repr(gateway.config) + repr(Credentials(api_key="sk-secret-123"))
-    assert len(ResponseCache(tmp_path / "cache.sqlite")) == 2
+    assert len(SqliteStore(tmp_path / "cache.sqlite")) == 2
 
 
 def test_generate_works_inside_a_running_event_loop(tmp_path, fake_teacher) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from agentinstruct.devtools.fake_openai import Faults
 from agentinstruct.devtools.gateway_worker import gateway, requests, worker_command
-from agentinstruct.gateway.errors import FatalEndpointError
+from agentinstruct.gateway.online.errors import FatalEndpointError
 from agentinstruct.run_lock import RUN_STARTED_ENV
 from tests.conftest import PROJECT_ROOT
 

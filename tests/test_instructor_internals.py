@@ -8,7 +8,7 @@ from instructor.v2.validation import async_validators
 from pydantic import BaseModel
 
 import agentinstruct.gateway  # noqa: F401  (applies the speedup on import)
-from agentinstruct.gateway import instructor_internals
+from agentinstruct.gateway.online import instructor_internals
 from agentinstruct.schemas.llm_outputs import contracts, judge_verdict
 
 TransformedPassage, JudgeVerdict = contracts().transformed_passage, judge_verdict()

@@ -23,20 +23,20 @@ STAGE_NODES = {
     "partition_documents",
     "pick_partition",
     "chunk_documents",
-    "plan_run",
+    "plan_partition",
     "transform_passages",
     "generate_seed_instructions",
     "refine_instructions",
     "answer_instructions",
     "assemble_pairs",
-    "check_pairs",
-    "judge_pairs",
+    "check_flow_pairs",
+    "judge_flow_pairs",
     "mark_partition_done",
     "gather_pairs",
-    "select_pairs",
-    "split_pairs",
-    "export_pairs",
-    "build_run_report",
+    "select_partitioned_pairs",
+    "split_partitioned_pairs",
+    "export_partitioned_pairs",
+    "build_partitioned_report",
 }
 
 
@@ -59,7 +59,7 @@ def test_viz_build_draws_every_stage_of_reading_comprehension(build: Path, tmp_p
 
     assert drawn >= STAGE_NODES
     assert {
-        "reading_comprehension.pairs_parquet",
+        "reading_comprehension.generated_pairs",
         "reading_comprehension.pair_decisions",
         "reading_comprehension.curated_pairs",
         "reading_comprehension.rejected_pairs",

@@ -8,13 +8,13 @@ import sys
 import pandas as pd
 import pytest
 
-from agentinstruct.datasets import SkillDataset
 from agentinstruct.flow.partitions import (
     _shares,
     partition_count,
     partition_documents,
     partition_of,
 )
+from agentinstruct.flow.skill_dataset import SkillDataset
 from agentinstruct.params import FlowParams
 from agentinstruct.scale import partitioned_run
 from agentinstruct.scale.partitioned_run import in_process, run_partitioned

@@ -60,7 +60,7 @@ def test_sample_corpus_gives_validated_pairs_with_provenance(project, fake_teach
     assert report["stages"]["pairs"] == len(pairs)
     assert report["llm"]["total"]["attempts"] == fake_teacher.calls  # re-asks included
 
-    jsonl = versions(project, f"data/07_model_output/{SKILL}/pairs.jsonl")[-1]
+    jsonl = versions(project, f"data/07_model_output/{SKILL}/generated_pairs.jsonl")[-1]
     assert len(pd.read_json(jsonl, lines=True)) == len(pairs)
 
 
@@ -79,11 +79,11 @@ def test_rerun_makes_no_llm_calls_and_the_same_rows(project, fake_teacher) -> No
     pd.testing.assert_frame_equal(first, second)
 
     # two runs, two versions; the first stays loadable by its version
-    paths = versions(project, f"data/07_model_output/{SKILL}/pairs.parquet")
+    paths = versions(project, f"data/07_model_output/{SKILL}/generated_pairs.parquet")
     assert len(paths) == 2
     first_version = paths[0].parent.name
     dataset = ParquetDataset(
-        filepath=str(project / f"data/07_model_output/{SKILL}/pairs.parquet"),
+        filepath=str(project / f"data/07_model_output/{SKILL}/generated_pairs.parquet"),
         version=Version(first_version, None),
     )
     pd.testing.assert_frame_equal(dataset.load(), first)

@@ -7,7 +7,6 @@ from collections import Counter
 import pandas as pd
 import pytest
 
-from agentinstruct.datasets import SkillDataset
 from agentinstruct.flow.plan import (
     PlanTooLarge,
     pairs_per_seed_instruction,
@@ -15,6 +14,7 @@ from agentinstruct.flow.plan import (
     planned_requests,
     projected_requests,
 )
+from agentinstruct.flow.skill_dataset import SkillDataset
 from agentinstruct.params import FlowParams
 from agentinstruct.skill import Skill
 from tests.conftest import PROJECT_ROOT

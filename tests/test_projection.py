@@ -16,7 +16,7 @@ from agentinstruct.devtools.fake_openai import FakeOpenAIServer
 from agentinstruct.devtools.scratch_project import point_at_server, scratch_project
 from agentinstruct.flow.projection import project_calls, projection_table
 from agentinstruct.gateway import GatewayConfig
-from agentinstruct.gateway.pricing import Pricing
+from agentinstruct.gateway.spend.pricing import Pricing
 from tests.conftest import PROJECT_ROOT, SAMPLE_CORPUS
 from tests.kedro_runs import SKILL, latest_report, versions
 

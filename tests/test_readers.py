@@ -54,6 +54,21 @@ def test_pdf_text_layer_without_running_headers_and_footers() -> None:
     assert "Confidential" not in notes["text"] and "of 4" not in notes["text"]
 
 
+def test_a_body_line_that_repeats_the_running_header_stays() -> None:
+    """Only a page's top and bottom lines can be its header or footer: a section that quotes
+    the running title in its body keeps it."""
+    header = "ACME Field Notes - Confidential"
+    pages = [
+        [header, f"Section {number}: {BODY}", header, "The dance is the same indoors.", "Leeds"]
+        for number in range(1, 5)
+    ]
+    documents, _ = _ingest({"notes.pdf": made_files.pdf(pages)})
+    text = documents.loc["notes.pdf", "text"]
+    assert text.count(header) == 4  # once a page: the body's, not the top line's
+    assert not text.startswith(header) and "Leeds" not in text  # the footer went too
+    assert text.count("The dance is the same indoors.") == 4
+
+
 def test_scanned_pdf_without_a_text_layer_is_quarantined_saying_so() -> None:
     documents, reasons = _ingest({"scan.pdf": made_files.pdf([[], []])})
     assert documents.empty

@@ -6,7 +6,7 @@ import logging
 import pytest
 
 from agentinstruct import redaction
-from agentinstruct.gateway.errors import SecretInAnswer, redacted_output
+from agentinstruct.gateway.online.errors import SecretInAnswer, redacted_output
 from agentinstruct.redaction import REDACTED, RedactingFilter, redact, redact_strings
 from agentinstruct.schemas.llm_outputs import contracts
 

@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agentinstruct.datasets import SkillDataset
+from agentinstruct.flow.skill_dataset import SkillDataset
+from agentinstruct.flow.template_check import template_problems
 from agentinstruct.pipeline_registry import ALL_SKILLS, DEFAULT_SKILL, register_pipelines
 from agentinstruct.schemas.frames import PairSchema
 from agentinstruct.skill_folders import skill_names
-from agentinstruct.template_check import template_problems
 from tests.conftest import PROJECT_ROOT
 from tests.fake_llm import MODEL
 from tests.kedro_runs import PROVENANCE, latest_pairs, latest_report, run_pipeline
@@ -30,7 +30,7 @@ def test_one_pipeline_per_skill_folder_and_one_for_all(monkeypatch):
     assert set(pipelines) == {*SKILLS, ALL_SKILLS, "__default__", "curation", "evaluate"}
     assert pipelines["__default__"] is pipelines[DEFAULT_SKILL]  # the main job, not all 17
     outputs = pipelines[ALL_SKILLS].all_outputs()
-    assert {f"{skill}.pairs_parquet" for skill in SKILLS} <= outputs
+    assert {f"{skill}.generated_pairs" for skill in SKILLS} <= outputs
 
 
 @pytest.mark.parametrize("skill", SKILLS)

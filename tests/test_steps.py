@@ -2,9 +2,9 @@
 
 from pydantic import BaseModel, Field
 
-from agentinstruct.flow import steps as steps_module
-from agentinstruct.flow.steps import LLMSteps
 from agentinstruct.gateway import GatewayConfig, LLMGateway, LLMRequest
+from agentinstruct.llm_steps import steps as steps_module
+from agentinstruct.llm_steps.steps import LLMSteps
 from agentinstruct.schemas.frames import CallLogSchema
 from tests.fake_llm import FAIL_MARKER, MODEL
 

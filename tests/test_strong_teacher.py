@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from agentinstruct.datasets import SkillDataset
 from agentinstruct.devtools.scratch_project import scratch_project
 from agentinstruct.flow.instructions import generate_seed_instructions
 from agentinstruct.flow.plan import plan_run
+from agentinstruct.flow.skill_dataset import SkillDataset
 from agentinstruct.flow.transformation import transform_passages
 from agentinstruct.gateway import Credentials, GatewayConfig, LLMGateway, LLMRequest
 from agentinstruct.params import FlowParams

@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 from kedro.io import DatasetError
 
-from agentinstruct.datasets import SkillDataset
-from agentinstruct.skill import file_name
-from agentinstruct.template_check import (
+from agentinstruct.flow.skill_dataset import SkillDataset
+from agentinstruct.flow.template_check import (
     SAMPLE_PARAMS,
     TemplateCheckError,
     check_templates,
     renders,
 )
+from agentinstruct.skill import file_name
 from tests.conftest import PROJECT_ROOT
 from tests.fake_llm import MODEL
 from tests.kedro_runs import run_pipeline

@@ -3,7 +3,7 @@
 import asyncio
 import time
 
-from agentinstruct.gateway.throttle import Throttle
+from agentinstruct.gateway.online.throttle import Throttle
 
 
 def _run_many(throttle: Throttle, count: int) -> int:

@@ -235,7 +235,7 @@ def _said(error: Exception) -> str:
     printed by Python would bypass the logs' redaction). A fatal endpoint error or a plan too
     large says what to fix, and its traceback is logged only at debug; any other error's
     traceback is logged, redacted."""
-    from agentinstruct.gateway.errors import FatalEndpointError  # imports LiteLLM
+    from agentinstruct.gateway.online.errors import FatalEndpointError  # imports LiteLLM
 
     expected = isinstance(error, FatalEndpointError | PlanTooLarge)
     logger.log(

@@ -15,7 +15,7 @@ import pandas as pd
 from agentinstruct.run_outputs import run_frame
 
 LINEAGE_DATASETS = (
-    "pairs_parquet",
+    "generated_pairs",
     "refined_instructions",
     "seed_instructions",
     "transformed_passages",
@@ -67,7 +67,7 @@ def lineage_frames(catalog: Any, skill: str) -> list[pd.DataFrame]:
     version, and every partition of the last run of the others."""
     return [
         catalog.load(f"{skill}.{name}")
-        if name == "pairs_parquet"
+        if name == "generated_pairs"
         else run_frame(catalog, skill, name)
         for name in LINEAGE_DATASETS
     ]

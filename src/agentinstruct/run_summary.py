@@ -13,8 +13,8 @@ from agentinstruct.curation.pipeline import NAMESPACE as CURATION
 from agentinstruct.datasets.versioned_file import latest_version
 from agentinstruct.evaluation.pipeline import PIPELINE as EVALUATE
 from agentinstruct.evaluation.report import interval_text
-from agentinstruct.gateway.budget import budget_line
 from agentinstruct.gateway.config import GatewayConfig
+from agentinstruct.gateway.spend.budget import budget_line
 from agentinstruct.redaction import redact
 from agentinstruct.schemas.frames import is_permanent
 

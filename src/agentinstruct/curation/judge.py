@@ -10,8 +10,9 @@ import pandas as pd
 
 from agentinstruct.curation.rules import CurationRules
 from agentinstruct.curation.text import content_text
-from agentinstruct.flow.steps import LLMSteps
 from agentinstruct.gateway import Gateway, LLMRequest
+from agentinstruct.gateway.estimate import made_up
+from agentinstruct.llm_steps.steps import LLMSteps
 from agentinstruct.params import CurationParams, JudgeParams
 from agentinstruct.schemas.llm_outputs import (
     JUDGE_DIMENSIONS,
@@ -94,7 +95,7 @@ def _made_up(pairs: pd.DataFrame, llm: Gateway) -> pd.Series:
     """Pairs whose text an estimate made up. Placeholder text passes or fails the checks as the
     teacher's would not, so an estimate asks the judge about these whatever the checks said: its
     projection then bounds the judge's requests and tokens from above."""
-    flags = [llm.made_up(messages) for messages in pairs["messages"]]
+    flags = [made_up(llm, messages) for messages in pairs["messages"]]
     return pd.Series(flags, index=pairs.index, dtype=bool)
 
 

@@ -22,7 +22,7 @@ def create_curation_pipeline() -> Pipeline:
                 check_external_pairs,
                 inputs=["external_pairs", "eval_sets", "curation_rules", "params:curation"],
                 outputs="checked_pairs",
-                name="check_pairs",
+                name="check_external_pairs",
                 tags=["curation"],
             ),
             Node(
@@ -35,7 +35,7 @@ def create_curation_pipeline() -> Pipeline:
                     "judge_llm",
                 ],
                 outputs=["judged_pairs", "judge_llm_calls"],
-                name="judge_pairs",
+                name="judge_external_pairs",
                 tags=["curation"],
             ),
             Node(

@@ -9,7 +9,7 @@ import pandas as pd
 
 from agentinstruct.curation.checks import REASONS
 from agentinstruct.curation.text import conversation, words
-from agentinstruct.flow.call_log import llm_usage
+from agentinstruct.llm_steps.call_log import llm_usage
 from agentinstruct.schemas.llm_outputs import JUDGE_DIMENSIONS
 
 

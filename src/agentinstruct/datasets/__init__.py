@@ -1,5 +1,5 @@
-"""Custom Kedro datasets: the raw folder and raw bytes for ingestion, skills (taxonomy +
-prompts) as data, and JSON Lines exactly as fine-tuning stacks read them, folders of tables
+"""Custom Kedro datasets: the raw folder and raw bytes for ingestion, JSON Lines exactly as
+fine-tuning stacks read them, folders of tables
 (evaluation sets, chat data made elsewhere), the markers of finished partitions, tables
 written a frame at a time, reports as strict JSON, and the exports' Hugging Face dataset card."""
 
@@ -11,7 +11,6 @@ from agentinstruct.datasets.jsonlines_dataset import JSONLinesDataset
 from agentinstruct.datasets.marker_dataset import MarkerDataset
 from agentinstruct.datasets.raw_folder_dataset import RawFolderDataset
 from agentinstruct.datasets.report_dataset import ReportDataset
-from agentinstruct.datasets.skill_dataset import SkillDataset
 from agentinstruct.datasets.table_folder_dataset import TableFolderDataset
 
 __all__ = [
@@ -23,6 +22,5 @@ __all__ = [
     "MarkerDataset",
     "RawFolderDataset",
     "ReportDataset",
-    "SkillDataset",
     "TableFolderDataset",
 ]

@@ -28,7 +28,7 @@ from aiohttp import web
 from agentinstruct.devtools.fake_batches import BatchFaults, FakeBatchAPI
 from agentinstruct.devtools.fake_message_batches import FakeMessageBatches
 from agentinstruct.devtools.natural_answers import natural_answer
-from agentinstruct.gateway.placeholders import placeholder_answer
+from agentinstruct.gateway.estimate.placeholders import placeholder_answer
 
 HOST = "127.0.0.1"
 MAX_UPLOAD_BYTES = 256 * 2**20

@@ -15,7 +15,7 @@ import hashlib
 import random
 from typing import Any
 
-from agentinstruct.gateway.placeholders import Shortest, placeholder_answer
+from agentinstruct.gateway.estimate.placeholders import Shortest, placeholder_answer
 
 # Characters a strong model writes for a field, (fewest, most), by the field's name.
 NATURAL_CHARS: dict[str, tuple[int, int]] = {

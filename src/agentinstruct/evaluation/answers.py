@@ -9,16 +9,16 @@ from typing import Any
 
 import pandas as pd
 
-from agentinstruct.flow.steps import LLMSteps
 from agentinstruct.gateway import Gateway, LLMRequest
 from agentinstruct.gateway.config import is_embedded
+from agentinstruct.llm_steps.steps import LLMSteps
 from agentinstruct.params import EvaluationParams
 from agentinstruct.schemas.frames import CallLogSchema, frame_of
 from agentinstruct.schemas.llm_outputs import student_answer
 
 # The embedded model's grammar holds a string to its `maxLength`; above 1000 its sampler slows
-# down (gateway/local_model.py), and 135M parameters say what they can in less: 1000 characters
-# are about 300 tokens, well inside its context.
+# down (gateway/embedded/provider.py), and 135M parameters say what they can in less: 1000
+# characters are about 300 tokens, well inside its context.
 EMBEDDED_ANSWER_CHARS, EMBEDDED_MAX_TOKENS = 1000, 512
 
 

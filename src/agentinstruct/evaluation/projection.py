@@ -10,7 +10,7 @@ import pandas as pd
 
 from agentinstruct.evaluation.pipeline import JUDGE, NAMESPACE, STUDENTS
 from agentinstruct.flow.projection import project_calls
-from agentinstruct.gateway.pricing import Pricing
+from agentinstruct.gateway.spend.pricing import Pricing
 
 
 def save_evaluation_projection(catalog: Any) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from agentinstruct.evaluation.statistics import bootstrap_mean, paired_difference
-from agentinstruct.flow.call_log import llm_usage
+from agentinstruct.llm_steps.call_log import llm_usage
 from agentinstruct.params import EvaluationParams
 
 METRICS = ("score", "exact_match")

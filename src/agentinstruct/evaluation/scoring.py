@@ -11,8 +11,8 @@ import pandas as pd
 
 from agentinstruct.curation.rules import CurationRules
 from agentinstruct.curation.verification import verify
-from agentinstruct.flow.steps import LLMSteps
 from agentinstruct.gateway import Gateway, LLMRequest
+from agentinstruct.llm_steps.steps import LLMSteps
 from agentinstruct.params import EvaluationParams
 from agentinstruct.schemas.frames import EvaluationItemSchema, frame_of, is_permanent
 from agentinstruct.schemas.llm_outputs import orca_bench_verdict

@@ -21,9 +21,9 @@ from agentinstruct.flow.conversation import (
     user_turn,
 )
 from agentinstruct.flow.instructions import task_text
-from agentinstruct.flow.steps import LLMSteps
 from agentinstruct.flow.tool_calls import ToolUse, answer_with_tools
 from agentinstruct.gateway import Gateway, LLMRequest
+from agentinstruct.llm_steps.steps import LLMSteps
 from agentinstruct.params import FlowParams
 from agentinstruct.schemas.frames import AnsweredTaskSchema, frame_of
 from agentinstruct.schemas.tools import read_library

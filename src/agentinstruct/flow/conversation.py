@@ -3,9 +3,9 @@ teacher answers each with the whole chat in context."""
 
 from typing import Any
 
-from agentinstruct.flow.steps import LLMSteps
 from agentinstruct.gateway import LLMRequest
 from agentinstruct.ids import stable_id
+from agentinstruct.llm_steps.steps import LLMSteps
 from agentinstruct.params import FlowParams
 from agentinstruct.schemas.llm_outputs import Contract, contracts
 from agentinstruct.skill import Skill

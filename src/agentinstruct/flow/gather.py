@@ -16,7 +16,6 @@ from typing import Any
 import pandas as pd
 
 from agentinstruct.curation.selection import decisions_by_frame, pair_decisions, split_pairs
-from agentinstruct.flow.call_log import USAGE_COLUMNS
 from agentinstruct.flow.exports import EXPORT_FORMATS, EXPORT_NAMES
 from agentinstruct.flow.holdout import SPLITS, splits_of
 from agentinstruct.flow.partitions import (
@@ -27,6 +26,7 @@ from agentinstruct.flow.partitions import (
     partition_frames,
 )
 from agentinstruct.flow.report import build_run_report
+from agentinstruct.llm_steps.call_log import USAGE_COLUMNS
 from agentinstruct.params import EvaluationParams, FlowParams
 from agentinstruct.schemas.llm_outputs import JUDGE_DIMENSIONS
 from agentinstruct.skill import Skill

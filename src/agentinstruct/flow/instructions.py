@@ -9,10 +9,10 @@ from typing import Any
 
 import pandas as pd
 
-from agentinstruct.flow.steps import LLMSteps
 from agentinstruct.flow.transformation import provenance
 from agentinstruct.gateway import Gateway, LLMRequest
 from agentinstruct.ids import stable_id
+from agentinstruct.llm_steps.steps import LLMSteps
 from agentinstruct.params import FlowParams
 from agentinstruct.schemas.frames import InstructionSchema, frame_of
 from agentinstruct.schemas.llm_outputs import Contract, contracts, question_list

@@ -84,7 +84,7 @@ def _partition() -> list[Node]:
             plan_partition,
             inputs=["chunks", "skill", "params:flow", "partition_index", PARTITION],
             outputs="run_plan",
-            name="plan_run",
+            name="plan_partition",
             tags=["plan"],
         ),
         Node(
@@ -128,14 +128,14 @@ def _partition() -> list[Node]:
             check_flow_pairs,
             inputs=["pairs", "documents", "eval_sets", "curation_rules", "params:flow"],
             outputs=["checked_pairs", "document_checks"],
-            name="check_pairs",
+            name="check_flow_pairs",
             tags=["curation"],
         ),
         Node(
             judge_flow_pairs,
             inputs=["checked_pairs", "skill", "curation_rules", "params:flow", JUDGE],
             outputs=["judged_pairs", "judge_llm_calls"],
-            name="judge_pairs",
+            name="judge_flow_pairs",
             tags=["curation"],
         ),
         Node(
@@ -165,7 +165,7 @@ def _gather() -> list[Node]:
         Node(
             gather_pairs,
             inputs=[_gathered("pairs"), "partition_index", PARTITION, DONE],
-            outputs=["pairs_jsonl", "pairs_parquet"],
+            outputs=["generated_pairs_jsonl", "generated_pairs"],
             name="gather_pairs",
             tags=["assembly", GATHER],
         ),
@@ -192,21 +192,21 @@ def _gather() -> list[Node]:
                 EVALUATION,
             ],
             outputs="pair_decisions",
-            name="select_pairs",
+            name="select_partitioned_pairs",
             tags=["curation", GATHER],
         ),
         Node(
             split_partitioned_pairs,
             inputs=[_gathered("judged_pairs"), "pair_decisions", "partition_index", PARTITION],
             outputs=["curated_pairs", "rejected_pairs"],
-            name="split_pairs",
+            name="split_partitioned_pairs",
             tags=["curation", GATHER],
         ),
         Node(
             export_partitioned_pairs,
             inputs=[_gathered("judged_pairs"), "pair_decisions", "partition_index", PARTITION],
             outputs=EXPORTS,
-            name="export_pairs",
+            name="export_partitioned_pairs",
             tags=["exports", GATHER],
         ),
         # The card describes the published data, so it reads the `hf` export back (which also
@@ -240,7 +240,7 @@ def _gather() -> list[Node]:
                 "params": "params:flow",
             },
             outputs="run_report",
-            name="build_run_report",
+            name="build_partitioned_report",
             tags=["reporting", GATHER],
         ),
     ]

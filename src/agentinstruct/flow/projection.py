@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from agentinstruct.gateway.pricing import Pricing
+from agentinstruct.gateway.spend.pricing import Pricing
 from agentinstruct.params import FlowParams
 
 MIN_MEASURED = 2

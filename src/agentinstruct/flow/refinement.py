@@ -7,9 +7,9 @@ from typing import Any
 import pandas as pd
 
 from agentinstruct.flow.instructions import Task, instruction_row, question_text
-from agentinstruct.flow.steps import LLMSteps
 from agentinstruct.gateway import Gateway, LLMRequest
 from agentinstruct.ids import seeded_rng, stable_id, weighted_sample
+from agentinstruct.llm_steps.steps import LLMSteps
 from agentinstruct.params import FlowParams
 from agentinstruct.schemas.frames import InstructionSchema, frame_of
 from agentinstruct.schemas.llm_outputs import contracts

@@ -6,9 +6,9 @@ from typing import Any
 import pandas as pd
 
 from agentinstruct.curation.report import curation_summary
-from agentinstruct.flow.call_log import llm_usage
 from agentinstruct.flow.plan import plan_summary
 from agentinstruct.ids import stable_id
+from agentinstruct.llm_steps.call_log import llm_usage
 from agentinstruct.params import FlowParams
 from agentinstruct.skill import Skill
 

@@ -14,9 +14,9 @@ from agentinstruct.flow.conversation import (
     answer_turn,
     user_turn,
 )
-from agentinstruct.flow.steps import LLMSteps
 from agentinstruct.gateway import LLMRequest
 from agentinstruct.ids import stable_id
+from agentinstruct.llm_steps.steps import LLMSteps
 from agentinstruct.params import FlowParams
 from agentinstruct.schemas.llm_outputs import contracts
 from agentinstruct.schemas.tools import (

@@ -6,9 +6,9 @@ from typing import Any
 
 import pandas as pd
 
-from agentinstruct.flow.steps import LLMSteps
 from agentinstruct.gateway import Gateway, LLMRequest
 from agentinstruct.ids import stable_id
+from agentinstruct.llm_steps.steps import LLMSteps
 from agentinstruct.params import FlowParams
 from agentinstruct.schemas.frames import PassageSchema, frame_of
 from agentinstruct.schemas.limits import ContractLimits

@@ -12,13 +12,14 @@ from agentinstruct.gateway.config import Credentials, GatewayConfig, GenerationP
 from agentinstruct.gateway.records import CallRecord, Gateway, LLMRequest, LLMResult
 
 if TYPE_CHECKING:
-    from agentinstruct.gateway.gateway import LLMGateway
-    from agentinstruct.gateway.pool import PooledGateway, open_gateway
+    from agentinstruct.gateway.online.engine import LLMGateway
+    from agentinstruct.gateway.online.workers import PooledGateway
+    from agentinstruct.gateway.opening import open_gateway
 
 _LAZY = {
-    "LLMGateway": "agentinstruct.gateway.gateway",
-    "PooledGateway": "agentinstruct.gateway.pool",
-    "open_gateway": "agentinstruct.gateway.pool",
+    "LLMGateway": "agentinstruct.gateway.online.engine",
+    "PooledGateway": "agentinstruct.gateway.online.workers",
+    "open_gateway": "agentinstruct.gateway.opening",
 }
 
 

@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-# `local/<model>`: a model embedded in this process (gateway/local_model.py), no endpoint.
+# `local/<model>`: a model embedded in this process (gateway/embedded/provider.py), no endpoint.
 EMBEDDED_PROVIDER = "local"
 
 

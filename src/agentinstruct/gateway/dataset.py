@@ -4,10 +4,10 @@ from typing import Any
 
 from agentinstruct.datasets.read_only import ReadOnlyDataset
 from agentinstruct.gateway.config import Credentials, GatewayConfig
-from agentinstruct.gateway.fleet import fleet_credentials
-from agentinstruct.gateway.gateway import LLMGateway
-from agentinstruct.gateway.pool import open_gateway
-from agentinstruct.gateway.postgres_cache import is_postgres, without_password
+from agentinstruct.gateway.online.engine import LLMGateway
+from agentinstruct.gateway.online.fleet import fleet_credentials
+from agentinstruct.gateway.opening import open_gateway
+from agentinstruct.gateway.store.postgres import is_postgres, without_password
 
 
 class LLMGatewayDataset(ReadOnlyDataset[LLMGateway]):

@@ -6,6 +6,8 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
+from agentinstruct.gateway.config import GatewayConfig
+
 
 @dataclass(frozen=True)
 class LLMRequest:
@@ -46,10 +48,10 @@ class LLMResult:
 
 
 class Gateway(Protocol):
-    """What nodes use of a gateway (`LLMGateway` and its kinds): answers to requests, and
-    whether an estimate made a text up. Nodes are typed with this, not with `LLMGateway`, so
-    Kedro reads their type hints without importing LiteLLM."""
+    """What nodes use of a gateway (`LLMGateway` and its kinds): its configuration, and answers
+    to requests. Nodes are typed with this, not with `LLMGateway`, so Kedro reads their type
+    hints without importing LiteLLM."""
+
+    config: GatewayConfig
 
     def generate(self, stage: str, requests: Sequence[LLMRequest]) -> list[LLMResult]: ...
-
-    def made_up(self, text: str) -> bool: ...

@@ -48,7 +48,18 @@ def _page_edges(pages: list[list[str]]) -> set[str]:
 
 
 def _is_edge(index: int, count: int) -> bool:
+    """Whether line `index` of a page of `count` lines is at its top or bottom."""
     return index < PAGE_EDGE_LINES or index >= count - PAGE_EDGE_LINES
+
+
+def _without_edges(lines: list[str], edges: set[str]) -> list[str]:
+    """A page's lines less its running header and footer: a repeated line at the page's top or
+    bottom; the same words in the body (a section that quotes its chapter's title) stay."""
+    return [
+        line
+        for index, line in enumerate(lines)
+        if not (_is_edge(index, len(lines)) and _DIGITS.sub("#", line) in edges)
+    ]
 
 
 def read_pdf(data: bytes, options: ReadOptions) -> Extracted:
@@ -75,9 +86,7 @@ def read_pdf(data: bytes, options: ReadOptions) -> Extracted:
         reason = f"no text layer in {len(pages)} page(s): a scanned PDF? (OCR it first)"
         return Extracted(None, reason, "pdf", pages=len(pages))
     edges = _page_edges(pages)
-    text = "\n\n".join(
-        "\n".join(line for line in lines if _DIGITS.sub("#", line) not in edges) for lines in pages
-    )
+    text = "\n\n".join("\n".join(_without_edges(lines, edges)) for lines in pages)
     return Extracted(text, None, "pdf", None, str(title) if title else None, len(pages))
 
 

@@ -73,9 +73,9 @@ Executor = Callable[[list[PartitionTask], Callable[[PartitionTask], None]], None
 # behind (a worker grew from 585 to 764 MiB over 16 sessions); with the system allocator
 # (agentinstruct/__init__.py) 8 sessions from the cache stayed within 7 MiB. Online sessions left
 # LiteLLM's clients and their sockets behind until the gateway kept one event loop a process
-# (gateway/event_loop.py): a worker of 4 online sessions peaked at 573 MiB then, 495 since (4,000
-# documents; 497 at 8,000). A fresh process costs its imports (~9 s of CPU here), so not every
-# two sessions.
+# (gateway/online/event_loop.py): a worker of 4 online sessions peaked at 573 MiB then, 495
+# since (4,000 documents; 497 at 8,000). A fresh process costs its imports (~9 s of CPU here),
+# so not every two sessions.
 SESSIONS_PER_PROCESS = 4
 
 

@@ -3,7 +3,7 @@
 The lengths are data (`ContractLimits`, from conf/base/size_profiles.yml), so the same contract
 serves the embedded 135M model (`compact`: limits become `maxLength`/`maxItems`, which its
 grammar cannot exceed, so it cannot ramble past its token budget; keep them at most 1000, see
-gateway/local_model.py) and a strong teacher (`full`: limits are guards far above what it
+gateway/embedded/provider.py) and a strong teacher (`full`: limits are guards far above what it
 writes, and a response past one is a failure record, not a paid re-ask). `contracts(limits)`
 builds each set of models once; their names and docstrings are part of the JSON schema, hence
 of the cache key, and stay as they are.

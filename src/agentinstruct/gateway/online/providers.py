@@ -1,35 +1,9 @@
-"""What a model needs before its first call: a key where it needs one, and a price."""
+"""What a model needs before its first call: a key where it needs one, and the most it may
+write in one answer."""
 
 import litellm
 
-from agentinstruct.gateway.config import Credentials, GatewayConfig, is_embedded
-
-
-def register_price(config: GatewayConfig) -> None:
-    """Tell LiteLLM the configured price of a model its price map lacks (it also spares LiteLLM
-    a fuzzy search of the map on every call, ~1 ms); for a fleet, of each deployment's model."""
-    embedded = is_embedded(config.model)  # runs here: free
-    if (
-        config.input_cost_per_token is None
-        and config.output_cost_per_token is None
-        and not embedded
-    ):
-        return
-    input_cost = config.input_cost_per_token or 0.0
-    models = [deployment.model for deployment in config.deployments] or [config.model]
-    prices = {}
-    for model in models:
-        provider, _, name = model.partition("/")
-        price = {
-            "litellm_provider": provider,
-            "mode": "chat",
-            "input_cost_per_token": input_cost,
-            "output_cost_per_token": config.output_cost_per_token or 0.0,
-            "cache_creation_input_token_cost": input_cost,
-            "cache_read_input_token_cost": input_cost,
-        }
-        prices.update({model: price, name or model: price})  # LiteLLM looks up both spellings
-    litellm.register_model(prices)
+from agentinstruct.gateway.config import Credentials, GatewayConfig
 
 
 def require_api_key(model: str, credentials: Credentials) -> None:

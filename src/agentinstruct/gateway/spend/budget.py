@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 
 from agentinstruct.gateway.config import GatewayConfig
-from agentinstruct.gateway.stores import ResponseStore, open_cache
+from agentinstruct.gateway.store import ResponseStore, open_store
 
 _TABLES = (
     "CREATE TABLE IF NOT EXISTS budget_spent (scope TEXT PRIMARY KEY,"
@@ -96,7 +96,7 @@ def budget_line(config: GatewayConfig) -> str | None:
     its cache (what every run and process on that cache spent); None without a budget."""
     if config.budget_usd is None:
         return None
-    store = open_cache(config.cache_path)
+    store = open_store(config.cache_path)
     try:
         standing = Budget(store, config.budget_name or config.model, config.budget_usd).standing()
     finally:

@@ -9,7 +9,7 @@ the Router, which picks a deployment that is not cooling down. Retries do not mu
 import litellm
 
 from agentinstruct.gateway.config import Credentials, GatewayConfig
-from agentinstruct.gateway.providers import require_api_key
+from agentinstruct.gateway.online.providers import require_api_key
 
 COOLDOWN_S = 30.0  # how long a deployment that failed ALLOWED_FAILS times in a minute sits out
 ALLOWED_FAILS = 3

@@ -2,55 +2,25 @@
 read its state, download its output and error files.
 
 LiteLLM's batch API covers OpenAI, Azure OpenAI and vLLM's OpenAI server (`hosted_vllm`), the
-providers whose batch files are OpenAI's JSONL; Anthropic's Message Batches are in
-`message_batches.py`; the gateway refuses batch mode for others.
+providers whose batch files are OpenAI's JSONL.
 """
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import litellm
 
-BATCH_PROVIDERS = ("openai", "azure", "hosted_vllm", "anthropic")
-# "missing": the provider no longer knows the batch (ours, for a ledger entry it cannot find)
-FINAL_STATES = ("completed", "expired", "failed", "cancelled", "missing")
+from agentinstruct.gateway.batch.provider import BatchLine, BatchState, ProviderBatches
+
 ENDPOINT = "/v1/chat/completions"
 LIST_PAGE, LIST_PAGES = 100, 10  # how far back `find` looks for a batch started on a file
 
 
-@dataclass(frozen=True)
-class BatchState:
-    status: str
-    total: int
-    completed: int
-    failed: int
-    output_file_id: str | None
-    error_file_id: str | None
-
-    @property
-    def final(self) -> bool:
-        return self.status in FINAL_STATES
-
-
-@dataclass(frozen=True)
-class BatchLine:
-    """One answered or failed line: the chat completion, or why there is none."""
-
-    key: str
-    completion: dict[str, Any] | None
-    error: str | None
-
-
-class ProviderBatches:
-    """The batch endpoints of one provider, with the teacher's credentials (`call_kwargs`)."""
+class OpenAIBatches(ProviderBatches):
+    """OpenAI-format batch files and batches (OpenAI, Azure OpenAI, vLLM's OpenAI server)."""
 
     keeps_files = True  # an uploaded file outlives this process: a re-run can start its batch
-
-    def __init__(self, call_kwargs: dict[str, Any], completion_window: str = "24h") -> None:
-        self._kwargs = dict(call_kwargs)
-        self._completion_window = completion_window
 
     def upload(self, data: bytes) -> str:
         """Upload a batch file (JSONL of `request_line`s); its file id."""
@@ -81,18 +51,6 @@ class ProviderBatches:
                 return None
             after = batches[-1].id
         return None
-
-    def state(self, batch_id: str) -> BatchState:
-        batch = litellm.retrieve_batch(batch_id=batch_id, **self._kwargs)
-        counts = batch.request_counts
-        return BatchState(
-            status=batch.status,
-            total=getattr(counts, "total", 0) or 0,
-            completed=getattr(counts, "completed", 0) or 0,
-            failed=getattr(counts, "failed", 0) or 0,
-            output_file_id=batch.output_file_id,
-            error_file_id=batch.error_file_id,
-        )
 
     def results(self, state: BatchState) -> Iterator[BatchLine]:
         """Every line of the output and error files, answered or not."""

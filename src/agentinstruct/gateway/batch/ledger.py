@@ -11,7 +11,7 @@ partition, a cluster worker) finds them too.
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from agentinstruct.gateway.stores import ResponseStore
+from agentinstruct.gateway.store import ResponseStore
 
 _TABLES = (
     "CREATE TABLE IF NOT EXISTS batch_jobs (file_id TEXT PRIMARY KEY, batch_id TEXT,"

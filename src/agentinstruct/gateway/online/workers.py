@@ -6,7 +6,8 @@ answer are dealt round-robin to N processes, each running its own gateway with 1
 concurrency and rate limits; they share the cache file (SQLite WAL).
 
 Built on top of the gateway (it imports the gateway, never the reverse): `PooledGateway` is an
-`LLMGateway` whose cache misses go to the workers; `open_gateway` picks it when `workers > 1`.
+`LLMGateway` whose cache misses go to the workers; `opening.open_gateway` picks it when
+`workers > 1`.
 """
 
 import pickle
@@ -17,10 +18,8 @@ from typing import Any
 import cloudpickle
 from tqdm.auto import tqdm
 
-from agentinstruct.gateway.batch import BatchGateway
 from agentinstruct.gateway.config import Credentials, GatewayConfig
-from agentinstruct.gateway.estimate import EstimatingGateway
-from agentinstruct.gateway.gateway import LLMGateway
+from agentinstruct.gateway.online.engine import LLMGateway
 from agentinstruct.gateway.records import CallRecord, LLMRequest, LLMResult
 
 _worker_gateway: LLMGateway | None = None  # the gateway of this worker process
@@ -92,17 +91,3 @@ class PooledGateway(LLMGateway):
                 answers[index] = LLMResult(request, output, record)
             bar.update(len(share))
         return answers
-
-
-def open_gateway(
-    config: GatewayConfig, credentials: Credentials | dict[str, Credentials] | None = None
-) -> LLMGateway:
-    """The gateway a config asks for: placeholders and counts for `estimate_only`; this
-    process's share of the limits when several share the endpoints; the provider's batch API
-    for `calls: batch` (no client CPU to spread); worker processes when `workers > 1`."""
-    config = config.share(config.shared_by).model_copy(update={"shared_by": 1})
-    if config.estimate_only:
-        return EstimatingGateway(config, credentials)
-    if config.calls == "batch":
-        return BatchGateway(config, credentials)
-    return (PooledGateway if config.workers > 1 else LLMGateway)(config, credentials)

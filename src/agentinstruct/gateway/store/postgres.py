@@ -14,13 +14,10 @@ from contextlib import contextmanager
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from agentinstruct.gateway.cache import (
-    POSTGRES_SCHEMES,
-    CachedResponse,
-    ResponseTable,
-    Run,
-    entry_row,
-)
+from agentinstruct.gateway.store.base import SharedStore
+from agentinstruct.gateway.store.entries import CachedResponse, Run, entry_row
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 _COLUMNS = "content, prompt_tokens, completion_tokens, error_type, error"
 _LEDGER_LOCK = 0x41474E54  # the advisory lock that serialises the ledgers' transactions
@@ -44,7 +41,7 @@ def without_password(location: str) -> str:
     return make_conninfo(**settings)
 
 
-class PostgresResponseCache(ResponseTable):
+class PostgresStore(SharedStore):
     """Validated responses by cache key, in the table `responses`."""
 
     def __init__(self, location: str) -> None:

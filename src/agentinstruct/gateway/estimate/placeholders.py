@@ -6,6 +6,7 @@ lengths in devtools/natural_answers.py)."""
 import hashlib
 import json
 import re
+from collections import OrderedDict
 from typing import Any
 
 # How a placeholder's text names itself: an estimate finds it again in later prompts, and can
@@ -144,3 +145,34 @@ def without_placeholders(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: without_placeholders(item) for key, item in value.items()}
     return value
+
+
+# Placeholder id -> (the answer it is part of, that answer's max_tokens). Shared by the
+# teacher's and the judge's gateways of a process; past the cap the oldest go (a partition's
+# stages quote only their own partition's answers).
+_QUOTABLE: OrderedDict[str, tuple[str, int]] = OrderedDict()
+QUOTABLE_ENTRIES = 500_000
+
+
+def remember_placeholders(answer: str, key: str, max_tokens: int) -> None:
+    """The placeholders of an answer an estimate made up, so later prompts quoting it are told."""
+    for placeholder in re.findall(PLACEHOLDER_ID, answer):
+        _QUOTABLE[placeholder] = (key, max_tokens)
+    while len(_QUOTABLE) > QUOTABLE_ENTRIES:
+        _QUOTABLE.popitem(last=False)
+
+
+def quoted_max_tokens(messages: list[dict]) -> int:
+    """The most the earlier answers a prompt quotes could be, each answer counted once."""
+    text = " ".join(message.get("content") or "" for message in messages)
+    answers = dict(
+        _QUOTABLE[placeholder]
+        for placeholder in set(re.findall(PLACEHOLDER_ID, text))
+        if placeholder in _QUOTABLE
+    )
+    return sum(answers.values())
+
+
+def is_placeholder(text: str) -> bool:
+    """Whether `text` quotes an answer an estimate of this process made up."""
+    return any(placeholder in _QUOTABLE for placeholder in re.findall(PLACEHOLDER_ID, text))

@@ -21,7 +21,7 @@ import litellm
 from litellm import CustomLLM, ModelResponse, Usage
 
 from agentinstruct.gateway.config import EMBEDDED_PROVIDER as PROVIDER
-from agentinstruct.gateway.model_files import fast_weights
+from agentinstruct.gateway.embedded.weights import fast_weights
 
 # model name -> (package that ships the GGUF file, file name inside it)
 EMBEDDED_MODELS = {
@@ -106,7 +106,7 @@ class EmbeddedLlamaProvider(CustomLLM):
             atexit.register(self.close)
         if name not in self._models:
             # imported late: loading the shared library takes time
-            from agentinstruct.gateway.grammar_sampling import GrammarLastLlama
+            from agentinstruct.gateway.embedded.grammar_sampling import GrammarLastLlama
 
             self._models[name] = GrammarLastLlama(
                 model_path=str(fast_weights(embedded_model_path(name))),

@@ -18,26 +18,22 @@ from typing import Any
 import litellm
 from tqdm.auto import tqdm
 
-from agentinstruct.gateway.batch_api import (
-    BATCH_PROVIDERS,
-    BatchState,
-    ProviderBatches,
-    request_line,
-)
-from agentinstruct.gateway.batch_ledger import BatchLedger, LedgerEntry
-from agentinstruct.gateway.budget import BudgetExhausted
-from agentinstruct.gateway.cache import CachedResponse
+from agentinstruct.gateway.batch.anthropic import AnthropicBatches
+from agentinstruct.gateway.batch.ledger import BatchLedger, LedgerEntry
+from agentinstruct.gateway.batch.openai_files import OpenAIBatches, request_line
+from agentinstruct.gateway.batch.provider import BATCH_PROVIDERS, BatchState, ProviderBatches
 from agentinstruct.gateway.config import Credentials, GatewayConfig
-from agentinstruct.gateway.errors import (
+from agentinstruct.gateway.online.engine import LLMGateway
+from agentinstruct.gateway.online.errors import (
     FINAL_OUTPUT_FAILURES,
     answer_record,
     failure_record,
     is_transient,
 )
-from agentinstruct.gateway.gateway import LLMGateway
-from agentinstruct.gateway.instructor_internals import RequestBodies, parse_completion
-from agentinstruct.gateway.message_batches import MessageBatches
+from agentinstruct.gateway.online.instructor_internals import RequestBodies, parse_completion
 from agentinstruct.gateway.records import LLMRequest, LLMResult
+from agentinstruct.gateway.spend.budget import BudgetExhausted
+from agentinstruct.gateway.store import CachedResponse
 
 BATCH_HOLD_S = 2 * 24 * 3600.0  # a budget hold outlives the 24 h completion window
 SCHEMA_FAILURES = (ValueError,)  # ValidationError, JSONDecodeError: asked online, re-asked
@@ -64,8 +60,8 @@ class BatchGateway(LLMGateway):
                 f" results as tool calls); this teacher has mode: {config.mode}"
             )
         self._provider_model = provider_model
-        batches = MessageBatches if provider == "anthropic" else ProviderBatches
-        self._batches = batches(self._call_kwargs, config.batch.completion_window)
+        batches = AnthropicBatches if provider == "anthropic" else OpenAIBatches
+        self._batches: ProviderBatches = batches(self._call_kwargs, config.batch.completion_window)
         self.ledger = BatchLedger(self._cache, self.model)
         self._bodies = RequestBodies(config.mode)
 

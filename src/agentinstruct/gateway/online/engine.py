@@ -17,10 +17,9 @@ import litellm
 from pydantic import BaseModel
 from tqdm.auto import tqdm
 
-from agentinstruct.gateway.budget import Budget
-from agentinstruct.gateway.cache import CachedResponse, cache_key
 from agentinstruct.gateway.config import Credentials, GatewayConfig
-from agentinstruct.gateway.errors import (
+from agentinstruct.gateway.embedded.provider import register_embedded_provider
+from agentinstruct.gateway.online.errors import (
     MAX_BACKOFF_S,
     TIMEOUT_RETRIES,
     DeadlinePassed,
@@ -39,15 +38,15 @@ from agentinstruct.gateway.errors import (
     retry_after_s,
     transport_cause,
 )
-from agentinstruct.gateway.event_loop import run_on_gateway_loop
-from agentinstruct.gateway.fleet import build_router
-from agentinstruct.gateway.instructor_internals import MODES, call_model, speed_up_instructor
-from agentinstruct.gateway.local_model import register_embedded_provider
-from agentinstruct.gateway.pricing import Pricing
-from agentinstruct.gateway.providers import output_cap, require_api_key
+from agentinstruct.gateway.online.event_loop import run_on_gateway_loop
+from agentinstruct.gateway.online.fleet import build_router
+from agentinstruct.gateway.online.instructor_internals import MODES, call_model, speed_up_instructor
+from agentinstruct.gateway.online.providers import output_cap, require_api_key
+from agentinstruct.gateway.online.throttle import Throttle
 from agentinstruct.gateway.records import CallRecord, LLMRequest, LLMResult
-from agentinstruct.gateway.stores import open_cache
-from agentinstruct.gateway.throttle import Throttle
+from agentinstruct.gateway.spend.budget import Budget
+from agentinstruct.gateway.spend.pricing import Pricing
+from agentinstruct.gateway.store import CachedResponse, cache_key, open_store
 from agentinstruct.redaction import redact, remember_secret
 from agentinstruct.run_lock import RUN_STARTED_ENV
 from agentinstruct.schemas.frames import is_permanent
@@ -92,7 +91,7 @@ class LLMGateway:
         register_embedded_provider()
         self.pricing = Pricing(config)  # registers a configured price with LiteLLM
         self._output_cap = output_cap(config)
-        self._cache = open_cache(config.cache_path)
+        self._cache = open_store(config.cache_path)
         self.budget = self._open_budget()
         self._budget_spent_out = False
         if config.deployments:
@@ -113,11 +112,6 @@ class LLMGateway:
     @property
     def model(self) -> str:
         return self.config.model
-
-    def made_up(self, text: str) -> bool:
-        """Whether `text` quotes an answer this process made up instead of asking for it (an
-        estimate's placeholder). A gateway that asks its model makes none up."""
-        return False
 
     def _open_budget(self) -> Budget | None:
         if self.config.budget_usd is None:

@@ -15,36 +15,26 @@ Nothing is cached.
 """
 
 import json
-import re
-from collections import OrderedDict
 
 import litellm
 from tqdm.auto import tqdm
 
-from agentinstruct.gateway.cache import CachedResponse
 from agentinstruct.gateway.config import is_embedded
-from agentinstruct.gateway.gateway import LLMGateway
-from agentinstruct.gateway.instructor_internals import call_model, request_body
-from agentinstruct.gateway.local_model import count_embedded_tokens
-from agentinstruct.gateway.placeholders import (
-    PLACEHOLDER_ID,
+from agentinstruct.gateway.embedded.provider import count_embedded_tokens
+from agentinstruct.gateway.estimate.placeholders import (
     placeholder_answer,
+    quoted_max_tokens,
+    remember_placeholders,
     without_placeholders,
 )
+from agentinstruct.gateway.online.engine import LLMGateway
+from agentinstruct.gateway.online.instructor_internals import call_model, request_body
 from agentinstruct.gateway.records import LLMRequest, LLMResult
-
-# Placeholder id -> (the answer it is part of, that answer's max_tokens). Shared by the
-# teacher's and the judge's gateways of a process; past the cap the oldest go (a partition's
-# stages quote only their own partition's answers).
-_QUOTABLE: OrderedDict[str, tuple[str, int]] = OrderedDict()
-QUOTABLE_ENTRIES = 500_000
+from agentinstruct.gateway.store import CachedResponse
 
 
 class EstimatingGateway(LLMGateway):
     """An `LLMGateway` that answers cache misses with placeholders instead of calls."""
-
-    def made_up(self, text: str) -> bool:
-        return any(placeholder in _QUOTABLE for placeholder in re.findall(PLACEHOLDER_ID, text))
 
     def _answer(
         self, stage: str, requests: list[LLMRequest], keys: list[str], bar: tqdm
@@ -58,8 +48,8 @@ class EstimatingGateway(LLMGateway):
             least_answer = json.dumps(without_placeholders(json.loads(answer)))
             prompt_tokens = self._count(without_placeholders(body["messages"]))
             response = CachedResponse(answer, prompt_tokens, self._count(None, least_answer))
-            quoted = _quoted_max_tokens(body["messages"])
-            _remember(answer, key, params["max_tokens"])
+            quoted = quoted_max_tokens(body["messages"])
+            remember_placeholders(answer, key, params["max_tokens"])
             record = {
                 "cached": False,
                 "attempts": 0,
@@ -77,21 +67,3 @@ class EstimatingGateway(LLMGateway):
         if messages is None:
             return litellm.token_counter(model=self.model, text=text)
         return litellm.token_counter(model=self.model, messages=messages)
-
-
-def _remember(answer: str, key: str, max_tokens: int) -> None:
-    for placeholder in re.findall(PLACEHOLDER_ID, answer):
-        _QUOTABLE[placeholder] = (key, max_tokens)
-    while len(_QUOTABLE) > QUOTABLE_ENTRIES:
-        _QUOTABLE.popitem(last=False)
-
-
-def _quoted_max_tokens(messages: list[dict]) -> int:
-    """The most the earlier answers a prompt quotes could be, each answer counted once."""
-    text = " ".join(message.get("content") or "" for message in messages)
-    answers = dict(
-        _QUOTABLE[placeholder]
-        for placeholder in set(re.findall(PLACEHOLDER_ID, text))
-        if placeholder in _QUOTABLE
-    )
-    return sum(answers.values())

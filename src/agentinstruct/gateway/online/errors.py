@@ -6,11 +6,11 @@ from dataclasses import replace
 import litellm
 from pydantic import BaseModel
 
-from agentinstruct.gateway.cache import CachedResponse
-from agentinstruct.gateway.instructor_internals import (
+from agentinstruct.gateway.online.instructor_internals import (
     IncompleteOutputException,
     InstructorRetryException,
 )
+from agentinstruct.gateway.store import CachedResponse
 from agentinstruct.redaction import redact, redact_strings
 from agentinstruct.schemas.limits import OverLimitError
 

@@ -1,4 +1,4 @@
-"""Anthropic's Message Batches, behind the same face as `ProviderBatches`.
+"""Anthropic's Message Batches, behind the same face as OpenAI-format batches (`ProviderBatches`).
 
 LiteLLM 1.110 reads an Anthropic batch's state and downloads its results, but cannot create
 one, and hands the results over as Anthropic wrote them. This module creates the batch over
@@ -26,7 +26,7 @@ from litellm.litellm_core_utils.url_utils import join_api_base
 from litellm.llms.anthropic.common_utils import AnthropicModelInfo
 from litellm.utils import get_optional_params
 
-from agentinstruct.gateway.batch_api import BatchLine, BatchState, ProviderBatches
+from agentinstruct.gateway.batch.provider import BatchLine, BatchState, ProviderBatches
 
 ANTHROPIC_VERSION = "2023-06-01"
 CREATE_TIMEOUT_S = 600.0  # a batch's requests arrive in one body of up to 256 MB
@@ -40,7 +40,7 @@ class MessageBatchError(Exception):
         self.status_code = status_code
 
 
-class MessageBatches(ProviderBatches):
+class AnthropicBatches(ProviderBatches):
     """Anthropic's batch endpoints with the teacher's credentials (`call_kwargs`)."""
 
     keeps_files = False

@@ -17,8 +17,8 @@ import yaml
 from kedro.io import DatasetError
 
 from agentinstruct.datasets.read_only import ReadOnlyDataset
+from agentinstruct.flow.template_check import check_templates
 from agentinstruct.skill import Skill
-from agentinstruct.template_check import check_templates
 
 PARAMETERS_FILE = "parameters.yml"
 

@@ -1,88 +1,22 @@
-"""Persistent response cache: re-runs are reproducible and free, and safe to delete.
+"""The response cache in a SQLite file (the default): re-runs are reproducible and free, and
+the file is safe to delete.
 
-Two backends with the same entries: SQLite (here; a file, the default) and PostgreSQL (a server
-that every worker of a cluster shares, `postgres_cache.py`); `stores.open_cache` picks one.
-
-SQLite in WAL mode with one transaction per entry (per provider batch in batch mode): an entry is
-written as soon as its call completes, concurrent writers serialise, and a crash can lose at
-most the calls in flight, never leave a torn entry.
+WAL mode with one transaction per entry (per provider batch in batch mode): an entry is written
+as soon as its call completes, concurrent writers serialise, and a crash can lose at most the
+calls in flight, never leave a torn entry.
 """
 
-import hashlib
-import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-POSTGRES_SCHEMES = ("postgresql://", "postgres://")
-
-
-@dataclass(frozen=True)
-class CachedResponse:
-    """A validated answer (`content`), or the schema failure the same request would meet again."""
-
-    content: str | None
-    prompt_tokens: int
-    completion_tokens: int
-    error_type: str | None = None
-    error: str | None = None
+from agentinstruct.gateway.store.base import SharedStore
+from agentinstruct.gateway.store.entries import CachedResponse, Run, entry_row
 
 
-def entry_row(key: str, model: str, response: CachedResponse) -> tuple:
-    """One entry as the row both backends store: key, model, then the response's fields."""
-    return (
-        key,
-        model,
-        response.content,
-        response.prompt_tokens,
-        response.completion_tokens,
-        response.error_type,
-        response.error,
-    )
-
-
-def cache_key(
-    model: str, messages: list[dict[str, str]], schema: dict[str, Any], params: dict[str, Any]
-) -> str:
-    """Everything that determines an answer, and nothing else (no keys, no endpoints)."""
-    payload = json.dumps(
-        {"model": model, "messages": messages, "schema": schema, "params": params},
-        sort_keys=True,
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-
-Run = Callable[[str, tuple], list[tuple]]
-
-
-class ResponseTable:
-    """What both backends do alike: count and close the `responses` table's connection, which
-    each holds under a lock (`_connection`, `_lock`), and run the ledgers' SQL beside it (written
-    with `?` placeholders and SQL that SQLite and PostgreSQL both read)."""
-
-    _connection: Any
-    _lock: threading.Lock
-
-    def sql(self, statement: str, params: tuple = ()) -> list[tuple]:
-        """One statement, committed; its rows if it returns any."""
-        with self.exclusively() as run:  # each backend's: one transaction no process interleaves
-            return run(statement, params)
-
-    def __len__(self) -> int:
-        with self._lock:
-            return self._connection.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
-
-    def close(self) -> None:
-        with self._lock:
-            self._connection.close()
-
-
-class ResponseCache(ResponseTable):
+class SqliteStore(SharedStore):
     """Validated responses by cache key."""
 
     def __init__(self, path: str | Path) -> None:
