@@ -20,7 +20,7 @@ def _latest(project, name: str, skill: str = SKILL) -> pd.DataFrame:
 
 
 @pytest.mark.slow
-def test_every_pair_is_kept_or_rejected_and_flagged_sources_reach_their_pairs(
+def test_every_pair_is_kept_or_rejected_and_flagged_documents_cost_no_call(
     project, fake_teacher
 ) -> None:
     raw = project / "data" / "01_raw" / SKILL
@@ -43,20 +43,22 @@ def test_every_pair_is_kept_or_rejected_and_flagged_sources_reach_their_pairs(
     assert set(kept["pair_id"]).isdisjoint(rejected["pair_id"])
     assert (kept["reasons"] == "[]").all() and (rejected["reasons"] != "[]").all()
 
+    # The document checks run before the plan: neither flagged document is asked about.
     report = latest_report(project)
-    documents = {entry["source_path"]: entry["doc_id"] for entry in report["documents"]}
-    reasons_of = rejected.set_index("pair_id")["reasons"].map(json.loads)
-    for doc, reason in [
-        ("injected.txt", "prompt_injection"),
-        ("volcanoes.md", "contaminated_source"),
-    ]:
-        from_doc = pairs[pairs["doc_id"] == documents[doc]]["pair_id"]
-        assert len(from_doc) > 0 and all(reason in reasons_of[pair] for pair in from_doc), doc
+    fates = {entry["source_path"]: entry for entry in report["documents"]}
+    for doc, reason in [("injected.txt", "prompt_injection"), ("volcanoes.md", "benchmark")]:
+        assert fates[doc]["status"] == "set_aside" and fates[doc]["pairs"] == 0, doc
+        assert fates[doc]["reason"].startswith(reason), fates[doc]
+        assert not (pairs["doc_id"] == fates[doc]["doc_id"]).any(), doc
+    opening = " ".join(volcanoes.split()[:12])  # as a chunk quotes it, whatever its spacing
+    asked = [" ".join(prompt.split()) for prompt in fake_teacher.prompts]
+    assert asked and not any("PWNED" in prompt or opening in prompt for prompt in asked)
+    assert report["inputs"]["documents_set_aside"] == 2
     flagged = report["curation"]["flagged_documents"]
     assert [d["source_path"] for d in flagged["prompt_injection"]] == ["injected.txt"]
     assert flagged["contamination"] == [
         {
-            "doc_id": documents["volcanoes.md"],
+            "doc_id": fates["volcanoes.md"]["doc_id"],
             "source_path": "volcanoes.md",
             "contamination": "leaked.jsonl#0.question",
         }

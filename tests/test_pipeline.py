@@ -48,6 +48,7 @@ def test_sample_corpus_gives_validated_pairs_with_provenance(project, fake_teach
         "files": len(raw_files),
         "tables": 0,
         "documents_used": good_docs + 1,
+        "documents_set_aside": 0,
         "quarantined": 2,
     }
     fates = {entry["source_path"]: entry for entry in report["documents"]}

@@ -214,7 +214,11 @@ class DecontaminationParams(_Params):
         description="benchmark texts shorter than ngram_words but at least this"
         " long are matched whole; shorter ones are too generic to check",
     )
-    reject_pairs_of_contaminated_documents: bool = True
+    reject_pairs_of_contaminated_documents: bool = Field(
+        default=True,
+        description="make no pair of a seed document that overlaps an evaluation-set item (it"
+        " is set aside before the plan, at no call); off: it is used and listed",
+    )
 
 
 class VerificationParams(_Params):

@@ -80,13 +80,18 @@ def skill_summary(
     `budgets`: what each budget of the run's models has left."""
     inputs, curation = report["inputs"], report["curation"]
     splits = paths.get("splits", "")
+    set_aside = inputs.get("documents_set_aside", 0)
     rows = [
         (
             "documents",
-            f"{inputs['documents_used']:,} used, {inputs['quarantined']:,} quarantined"
-            f" ({_top(_quarantine_reasons(report.get('documents', [])))})"
-            if inputs["quarantined"]
-            else f"{inputs['documents_used']:,} used, none quarantined",
+            f"{inputs['documents_used']:,} used"
+            + (f", {set_aside:,} set aside by the document checks" if set_aside else "")
+            + (
+                f", {inputs['quarantined']:,} quarantined"
+                f" ({_top(_quarantine_reasons(report.get('documents', [])))})"
+                if inputs["quarantined"]
+                else ", none quarantined"
+            ),
         ),
         ("pairs", f"{curation['generated']:,} generated → {curation['kept']:,} kept{splits}"),
         ("rejected", _top(curation.get("reasons", {}))),

@@ -29,7 +29,6 @@ REASONS = (
     "prompt_injection",
     "copies_passage",
     "benchmark_contamination",
-    "contaminated_source",
     "answer_mismatch",
     "judge_failed",
     *(f"low_{dimension}" for dimension in JUDGE_DIMENSIONS),
@@ -68,7 +67,8 @@ def _chats(pairs: pd.DataFrame) -> list[Conversation | tuple[str, str]]:
 def check_documents(
     documents: pd.DataFrame, index: BenchmarkIndex | None, rules: CurationRules
 ) -> pd.DataFrame:
-    """Seed documents: the benchmark item each overlaps, and any injection phrase in it."""
+    """Seed documents: the benchmark item each overlaps, and any injection phrase in it. They
+    run before the first teacher call, so a document set aside costs nothing."""
     texts = documents["text"].tolist()
     return pd.DataFrame(
         {
@@ -80,29 +80,36 @@ def check_documents(
     )
 
 
+def set_aside_documents(document_checks: pd.DataFrame, params: CurationParams) -> dict[str, str]:
+    """doc_id -> why no pair is made of it: it overlaps a benchmark item (with
+    `decontamination.reject_pairs_of_contaminated_documents`), or carries an injection phrase
+    (with `artifacts.prompt_injection`). Its pairs would be rejected for it anyway."""
+    set_aside: dict[str, str] = {}
+    for check in document_checks.itertuples():
+        injection, contamination = check.prompt_injection, check.contamination
+        if isinstance(injection, str) and params.artifacts.prompt_injection:
+            set_aside[check.doc_id] = f"prompt_injection: {injection!r}"
+        if (
+            isinstance(contamination, str)
+            and params.decontamination.reject_pairs_of_contaminated_documents
+        ):
+            set_aside[check.doc_id] = f"benchmark_contamination: {contamination}"
+    return set_aside
+
+
 def check_pairs(
     pairs: pd.DataFrame,
     index: BenchmarkIndex | None,
     rules: CurationRules,
     params: CurationParams,
-    document_checks: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The deterministic checks: artifacts, benchmark overlap, closed-format answers. Pairs
-    from a document with an injection phrase or benchmark overlap are flagged too."""
+    """The deterministic checks: artifacts, benchmark overlap, closed-format answers."""
     chats = _chats(pairs)
     found = (
         index.matches([chat.whole if isinstance(chat, Conversation) else "" for chat in chats])
         if index
         else [None] * len(chats)
     )
-    sources = {  # doc_id -> the flags its document raised (missing values are NaN, not None)
-        check.doc_id: {
-            flag: getattr(check, flag)
-            for flag in ("contamination", "prompt_injection")
-            if isinstance(getattr(check, flag), str)
-        }
-        for check in (document_checks.itertuples() if document_checks is not None else [])
-    }
     rows = []
     for pair, chat, contamination in zip(pairs.to_dict("records"), chats, found, strict=True):
         if not isinstance(chat, Conversation):
@@ -110,11 +117,6 @@ def check_pairs(
             rows.append({**_unchecked(detail), "reasons": ordered({reason})})
             continue
         artifacts = find_artifacts(chat, rules, params.artifacts)
-        source = sources.get(pair.get("doc_id"), {})
-        if params.artifacts.prompt_injection and source.get("prompt_injection"):
-            artifacts.setdefault(
-                "prompt_injection", f"in the source document: {source['prompt_injection']!r}"
-            )
         verdict, detail = (
             verify(
                 pair.get("answer_format"),
@@ -129,11 +131,6 @@ def check_pairs(
         reasons = set(artifacts)
         if contamination:
             reasons.add("benchmark_contamination")
-        if (
-            source.get("contamination")
-            and params.decontamination.reject_pairs_of_contaminated_documents
-        ):
-            reasons.add("contaminated_source")
         if verdict == "disagrees":
             reasons.add("answer_mismatch")
         rows.append(

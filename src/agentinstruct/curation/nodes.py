@@ -30,20 +30,32 @@ def _index(eval_sets: dict[str, pd.DataFrame], params: CurationParams) -> Benchm
     )
 
 
-def check_flow_pairs(
-    pairs: pd.DataFrame,
+def check_flow_documents(
     documents: pd.DataFrame,
     eval_sets: dict[str, pd.DataFrame],
     rules: dict[str, Any],
     params: FlowParams,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Checked pairs (`ScoredPairSchema`) and seed-document checks (`DocumentCheckSchema`)."""
-    checked_rules = CurationRules.model_validate(rules)
-    index = _index(eval_sets, params.curation)
-    document_checks = check_documents(documents, index, checked_rules)
+) -> pd.DataFrame:
+    """Seed-document checks (`DocumentCheckSchema`), before the plan: a document they set aside
+    (`set_aside_documents`) is planned no chunk, so it costs no teacher call."""
+    return check_documents(
+        documents, _index(eval_sets, params.curation), CurationRules.model_validate(rules)
+    )
+
+
+def check_flow_pairs(
+    pairs: pd.DataFrame,
+    eval_sets: dict[str, pd.DataFrame],
+    rules: dict[str, Any],
+    params: FlowParams,
+) -> pd.DataFrame:
+    """Checked pairs (`ScoredPairSchema`)."""
     return check_pairs(
-        pairs, index, checked_rules, params.curation, document_checks
-    ), document_checks
+        pairs,
+        _index(eval_sets, params.curation),
+        CurationRules.model_validate(rules),
+        params.curation,
+    )
 
 
 def judge_flow_pairs(

@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from agentinstruct.curation.checks import set_aside_documents
 from agentinstruct.flow.plan import check_plan_size, plan_run
 from agentinstruct.ids import stable_id
 from agentinstruct.params import FlowParams
@@ -126,12 +127,17 @@ def pick_partition(
 
 def plan_partition(
     chunks: pd.DataFrame,
+    document_checks: pd.DataFrame,
     skill: Skill,
     params: FlowParams,
     partition_index: dict[str, Any],
     partition: str,
 ) -> pd.DataFrame:
-    """The run plan of one partition: its share of `plan.target_pairs` (all of it when whole)."""
+    """The run plan of one partition: its share of `plan.target_pairs` (all of it when whole),
+    of the chunks of documents the document checks did not set aside."""
+    set_aside = set_aside_documents(document_checks, params.curation)
+    if set_aside:
+        chunks = chunks[~chunks["doc_id"].isin(set_aside)]
     if partition != WHOLE and params.plan.target_pairs is not None:
         share = _entry(partition_index, partition)["target_pairs"]
         if not share:

@@ -2,7 +2,11 @@
 
 from kedro.pipeline import Node, Pipeline
 
-from agentinstruct.curation.nodes import check_flow_pairs, judge_flow_pairs
+from agentinstruct.curation.nodes import (
+    check_flow_documents,
+    check_flow_pairs,
+    judge_flow_pairs,
+)
 from agentinstruct.flow.answers import answer_instructions
 from agentinstruct.flow.assembly import assemble_pairs
 from agentinstruct.flow.chunking import chunk_documents
@@ -80,9 +84,25 @@ def _partition() -> list[Node]:
             name="chunk_documents",
             tags=["ingestion"],
         ),
+        # Before the plan: a document these set aside (benchmark overlap, an injection phrase)
+        # is planned nothing, so it costs no call.
+        Node(
+            check_flow_documents,
+            inputs=["documents", "eval_sets", "curation_rules", "params:flow"],
+            outputs="document_checks",
+            name="check_flow_documents",
+            tags=["curation"],
+        ),
         Node(
             plan_partition,
-            inputs=["chunks", "skill", "params:flow", "partition_index", PARTITION],
+            inputs={
+                "chunks": "chunks",
+                "document_checks": "document_checks",
+                "skill": "skill",
+                "params": "params:flow",
+                "partition_index": "partition_index",
+                "partition": PARTITION,
+            },
             outputs="run_plan",
             name="plan_partition",
             tags=["plan"],
@@ -123,11 +143,11 @@ def _partition() -> list[Node]:
             tags=["assembly"],
         ),
         # The checks and the judge look at one pair at a time, so they run with its partition;
-        # deduplication needs every pair and runs in the gather (select_pairs).
+        # deduplication needs every pair and runs in the gather (select_partitioned_pairs).
         Node(
             check_flow_pairs,
-            inputs=["pairs", "documents", "eval_sets", "curation_rules", "params:flow"],
-            outputs=["checked_pairs", "document_checks"],
+            inputs=["pairs", "eval_sets", "curation_rules", "params:flow"],
+            outputs="checked_pairs",
             name="check_flow_pairs",
             tags=["curation"],
         ),

@@ -5,6 +5,7 @@ from typing import Any
 
 import pandas as pd
 
+from agentinstruct.curation.checks import set_aside_documents
 from agentinstruct.curation.report import curation_summary
 from agentinstruct.flow.plan import plan_summary
 from agentinstruct.ids import stable_id
@@ -26,25 +27,31 @@ def _documents(
     quarantined: pd.DataFrame,
     pairs: pd.DataFrame,
     kept: pd.DataFrame,
+    set_aside: dict[str, str],
 ) -> list[dict[str, Any]]:
-    """One entry per input file: used (with its pairs, and how many curation kept), quarantined
-    (with the reason), or a table (with how many rows were used and why the others were not).
-    Counted per file in one pass each, not a frame per file: a corpus has millions of files."""
+    """One entry per input file: used (with its pairs, and how many curation kept), set aside
+    by the document checks (with the reason: nothing was asked about it), quarantined (with the
+    reason), or a table (with how many rows were used and why the others were not). Counted per
+    file in one pass each, not a frame per file: a corpus has millions of files."""
     raw = set(raw_paths)
     used = documents.assign(
         file=documents["source_path"].map(lambda p: _file_of(p, raw)),
         pairs=documents["doc_id"].map(pairs.groupby("doc_id").size()).fillna(0).astype(int),
         kept_pairs=documents["doc_id"].map(kept.groupby("doc_id").size()).fillna(0).astype(int),
+        set_aside=documents["doc_id"].isin(set_aside),
     )
-    set_aside = quarantined.assign(file=quarantined["source_path"].map(lambda p: _file_of(p, raw)))
+    quarantined = quarantined.assign(
+        file=quarantined["source_path"].map(lambda p: _file_of(p, raw))
+    )
     counts = used.groupby("file")[["pairs", "kept_pairs"]].sum().to_dict("index")
+    rows_set_aside = used.groupby("file")["set_aside"].sum().to_dict()
     rows_used = used.groupby("file").size().to_dict()
     whole_files = used[used["source_path"] == used["file"]].drop_duplicates("file")
     whole = whole_files.set_index("file")[["doc_id", "encoding"]].to_dict("index")
-    reason_of = dict(zip(set_aside["source_path"], set_aside["reason"], strict=True))
-    set_aside_files = set(set_aside["source_path"])
+    reason_of = dict(zip(quarantined["source_path"], quarantined["reason"], strict=True))
+    quarantined_files = set(quarantined["source_path"])
     reasons_by_file: dict[str, dict[str, int]] = {}
-    for (file, reason), count in set_aside.groupby(["file", "reason"]).size().items():
+    for (file, reason), count in quarantined.groupby(["file", "reason"]).size().items():
         reasons_by_file.setdefault(file, {})[str(reason)] = int(count)
     entries = []
     for path in sorted(raw_paths):
@@ -52,16 +59,18 @@ def _documents(
         found = {key: int(value) for key, value in found.items()}
         if path in whole:
             doc = whole[path]
+            reason = set_aside.get(doc["doc_id"])
             entries.append(
                 {
                     "source_path": path,
                     "doc_id": doc["doc_id"],
                     "encoding": doc["encoding"],
-                    "status": "used",
+                    "status": "set_aside" if reason else "used",
+                    **({"reason": reason} if reason else {}),
                     **found,
                 }
             )
-        elif path in set_aside_files or (path not in rows_used and path not in reasons_by_file):
+        elif path in quarantined_files or (path not in rows_used and path not in reasons_by_file):
             reason = reason_of.get(path, "missing")
             entries.append({"source_path": path, "status": "quarantined", "reason": reason})
         else:
@@ -71,7 +80,8 @@ def _documents(
                     "source_path": path,
                     "status": "table",
                     "rows": rows_used.get(path, 0) + sum(quarantined_rows.values()),
-                    "rows_used": rows_used.get(path, 0),
+                    "rows_used": rows_used.get(path, 0) - int(rows_set_aside.get(path, 0)),
+                    "rows_set_aside": int(rows_set_aside.get(path, 0)),
                     "rows_quarantined": quarantined_rows,
                     **found,
                 }
@@ -112,8 +122,9 @@ def build_run_report(
     intermediate stages come as row counts: the report needs nothing else of them."""
     calls = llm_calls
     failures = calls[calls["status"] == "failed"][_FAILURE_FIELDS]
+    set_aside = set_aside_documents(document_checks, params.curation)
     entries = _documents(
-        list(raw_documents), documents, quarantined_documents, pairs, curated_pairs
+        list(raw_documents), documents, quarantined_documents, pairs, curated_pairs, set_aside
     )
     return {
         "skill": skill.name,
@@ -129,7 +140,8 @@ def build_run_report(
         "inputs": {
             "files": len(entries),
             "tables": sum(entry["status"] == "table" for entry in entries),
-            "documents_used": len(documents),
+            "documents_used": len(documents) - len(set_aside),
+            "documents_set_aside": len(set_aside),
             "quarantined": len(quarantined_documents),
         },
         "plan": {**plan_summary(run_plan, params), "made_pairs": len(pairs)},
