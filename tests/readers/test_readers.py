@@ -106,7 +106,7 @@ def test_a_skill_adds_file_types_and_the_chunks_get_the_text() -> None:
         IngestionParams(readers={".odt": "odt"})
 
 
-HTML_PAGES = Path(__file__).parent / "data" / "html"
+HTML_PAGES = Path(__file__).parents[1] / "data" / "html"
 # Page furniture of the two real-world pages: none of it may reach the text.
 FURNITURE = {
     "howto_replication.html": [

@@ -22,7 +22,7 @@ from agentinstruct.params import CurationParams
 from agentinstruct.schemas.frames import CuratedExternalPairSchema, RejectedExternalPairSchema
 
 RULES = CurationRules.model_validate(
-    yaml.safe_load((Path(__file__).parents[1] / "conf/base/curation/rules.yml").read_text())
+    yaml.safe_load((Path(__file__).parents[2] / "conf/base/curation/rules.yml").read_text())
 )
 NO_JUDGE = CurationParams.model_validate({"judge": {"enabled": False}})
 VOCABULARY = [

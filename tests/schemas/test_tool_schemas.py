@@ -12,7 +12,7 @@ from agentinstruct.schemas.tools import (
     tool_decision_model,
 )
 from agentinstruct.skill import Skill
-from tests.test_skills import _load_skill
+from tests.flow.test_skills import _load_skill
 
 ApiLibrary = api_library_model()  # the compact profile's
 LIBRARY = ApiLibrary.model_validate(

@@ -18,7 +18,7 @@ from agentinstruct.params import CurationParams
 from tests.fake_llm import MODEL
 from tests.kedro_runs import run_pipeline, versions
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 RULES = yaml.safe_load((ROOT / "conf/base/curation/rules.yml").read_text())
 SAMPLE = ROOT / "data/01_raw/curation"
 NO_JUDGE = CurationParams.model_validate({"judge": {"enabled": False}})
