@@ -320,3 +320,23 @@ def test_curating_curated_rows_again_replaces_their_quality_columns() -> None:
     again = check_pairs(kept, None, RULES, NO_JUDGE)
     assert list(again.columns).count("reasons") == 1
     assert len(select_pairs(again, NO_JUDGE)[0]) == 3
+
+
+def test_the_benchmark_index_is_built_once_for_the_same_sets(monkeypatch) -> None:
+    """Document and pair checks of every partition share one index; a changed set rebuilds."""
+    from agentinstruct.curation import nodes
+
+    built = []
+    monkeypatch.setattr(nodes, "_INDEXES", {})  # this test's stand-ins stay out of the cache
+    monkeypatch.setattr(nodes, "BenchmarkIndex", lambda sets, params: built.append(sets) or sets)
+    sets = {"mmlu.jsonl": pd.DataFrame({"question": ["q one two"], "choices": [["a", "b"]]})}
+    params = CurationParams()
+    assert nodes._index(sets, params) is nodes._index(
+        {"mmlu.jsonl": sets["mmlu.jsonl"].copy()}, params
+    )
+    assert len(built) == 1
+    changed = {"mmlu.jsonl": sets["mmlu.jsonl"].assign(question=["q three"])}
+    nodes._index(changed, params)
+    assert len(built) == 2
+    off = CurationParams.model_validate({"decontamination": {"enabled": False}})
+    assert nodes._index(sets, off) is None and len(built) == 2
