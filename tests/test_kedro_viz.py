@@ -23,6 +23,7 @@ STAGE_NODES = {
     "partition_documents",
     "pick_partition",
     "chunk_documents",
+    "check_flow_documents",
     "plan_partition",
     "transform_passages",
     "generate_seed_instructions",

@@ -9,7 +9,10 @@ import pandas as pd
 import pytest
 
 from agentinstruct.flow.partitions import (
+    WHOLE,
     _shares,
+    completion_marker,
+    is_done,
     partition_count,
     partition_documents,
     partition_of,
@@ -45,6 +48,18 @@ def test_a_document_stays_in_the_half_of_its_partition_when_the_corpus_doubles()
         assert int(large[:5]) // 2 == int(small[:5])
     sizes = pd.Series([partition_of(doc_id, 8) for doc_id in ids]).value_counts()
     assert len(sizes) == 8 and sizes.min() > 2000 / 8 * 0.75  # a hash spreads them evenly
+
+
+def test_a_partition_finished_by_an_older_flow_runs_again() -> None:
+    """A marker without this flow's version (written before the document checks moved ahead of
+    the plan) is not done: its stored pairs were made the old way."""
+    skills = PROJECT_ROOT / "conf/base/skills"
+    skill = SkillDataset(str(skills / SKILL), str(skills / "_shared")).load()
+    index = {"partitions": [{"fingerprint": "abc"}]}
+    expected = completion_marker(index, WHOLE, FlowParams(), skill)
+    assert is_done({**expected, "complete": True}, expected)
+    older = {key: value for key, value in expected.items() if key != "flow_version"}
+    assert not is_done({**older, "complete": True}, expected)
 
 
 def test_target_pairs_are_shared_in_proportion_and_add_up() -> None:

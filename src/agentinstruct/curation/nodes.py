@@ -31,7 +31,12 @@ def _index(eval_sets: dict[str, pd.DataFrame], params: CurationParams) -> Benchm
     key = (
         params.decontamination.model_dump_json(),
         tuple(
-            (name, len(table), int(pd.util.hash_pandas_object(table.astype(str)).sum()))
+            (
+                name,
+                tuple(map(str, table.columns)),
+                tuple(map(str, table.dtypes)),  # the index reads string columns only
+                int(pd.util.hash_pandas_object(table.astype(str)).sum()),
+            )
             for name, table in sorted(eval_sets.items())
         ),
     )

@@ -3,7 +3,7 @@
 Input: every `*.jsonl` / `*.parquet` file in `data/01_raw/curation/`, each row with a `messages`
 column in the orca format (a line that is not JSON is a row too, rejected as `invalid_json`);
 outputs: `curation.curated_pairs` and `curation.rejected_pairs`. Such data names no passage, so
-the `check_pairs` node finds the shared context of its user turns (`curation/context.py`).
+the `check_external_pairs` node finds the shared context of its user turns (`curation/context.py`).
 """
 
 from kedro.pipeline import Node, Pipeline

@@ -148,11 +148,16 @@ def plan_partition(
     return plan_run(chunks, skill, params)
 
 
+# Raised when what a finished partition holds changes without a params or prompt change, so
+# partitions finished before run again (from the cache): 2, document checks before the plan.
+FLOW_VERSION = 2
+
+
 def completion_marker(
     partition_index: Mapping[str, Any], partition: str, params: FlowParams, skill: Skill
 ) -> dict[str, Any]:
-    """What a partition ran on: its documents, the flow's params and the skill's prompts. A
-    partition whose marker still matches need not run again."""
+    """What a partition ran on: its documents, the flow's params, the skill's prompts and the
+    flow's version. A partition whose marker still matches need not run again."""
     if partition == WHOLE:
         fingerprint = stable_id(*(entry["fingerprint"] for entry in partition_index["partitions"]))
     else:
@@ -160,6 +165,7 @@ def completion_marker(
     return {
         "partition": partition,
         "fingerprint": fingerprint,
+        "flow_version": FLOW_VERSION,
         "params_hash": stable_id(params.model_dump_json()),
         "prompt_version": skill.version,
     }

@@ -54,7 +54,10 @@ def _is_edge(index: int, count: int) -> bool:
 
 def _without_edges(lines: list[str], edges: set[str]) -> list[str]:
     """A page's lines less its running header and footer: a repeated line at the page's top or
-    bottom; the same words in the body (a section that quotes its chapter's title) stay."""
+    bottom; the same words in the body (a section that quotes its chapter's title) stay. A page
+    of edges only is all body, as `_page_edges` counts it."""
+    if len(lines) <= 2 * PAGE_EDGE_LINES:
+        return lines
     return [
         line
         for index, line in enumerate(lines)
