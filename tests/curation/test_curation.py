@@ -340,3 +340,38 @@ def test_the_benchmark_index_is_built_once_for_the_same_sets(monkeypatch) -> Non
     assert len(built) == 2
     off = CurationParams.model_validate({"decontamination": {"enabled": False}})
     assert nodes._index(sets, off) is None and len(built) == 2
+
+
+def test_a_registered_check_brings_its_reason_column_and_funnel_step(monkeypatch) -> None:
+    """Adding a check is one registered object plus its rule data (a phrase list)."""
+    from agentinstruct.curation import checks
+    from agentinstruct.curation.pair_checks import ArtifactCheck
+    from agentinstruct.curation.report import curation_summary
+
+    monkeypatch.setattr(checks, "CHECKS", list(checks.CHECKS))  # this test's registry only
+    shouting = checks.register(
+        ArtifactCheck(
+            name="shouting",
+            find=lambda chat, rules, params: rules.find("shouting", chat.assistant),
+        )
+    )
+    rules = CurationRules.model_validate({**RULES.model_dump(), "shouting": [r"!{3,}"]})
+    calm = "Bees fan their wings at the entrance to cool the hive and dry the nectar."
+    pairs = collect_pairs(
+        {
+            "planted.jsonl": pd.DataFrame(
+                {"messages": [_chat("Why fan?", calm), _chat("Why fan?!", "To COOL it!!!")]}
+            )
+        }
+    )
+    checked = check_pairs(pairs, None, rules, NO_JUDGE)
+    kept, rejected = select_pairs(checked, NO_JUDGE)
+
+    assert checks.reasons().index("shouting") < checks.reasons().index("benchmark_contamination")
+    assert json.loads(rejected.iloc[0]["reasons"]) == ["shouting"]
+    assert json.loads(rejected.iloc[0][shouting.column]) == {"shouting": "!!!"}
+    assert len(kept) == 1
+    funnel = curation_summary(kept, rejected, [], [])["funnel"]
+    assert {"step": "shouting", "removed": 1, "remaining": 1} in funnel
+    with pytest.raises(ValueError, match="registered already"):
+        checks.register(shouting)

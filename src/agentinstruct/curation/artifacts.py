@@ -1,12 +1,12 @@
 """Cheap, deterministic checks for what a weak or careless generator leaves in a pair.
 
-Each check returns the evidence it found (a phrase, a character) or None; the names are the
-reasons a pair is rejected for. No LLM is involved.
+Each check returns the evidence it found (a phrase, a character) or None; its name is the
+reason a pair is rejected for. No LLM is involved. `ARTIFACT_CHECKS` registers them, in order.
 """
 
 import re
-from collections.abc import Callable
 
+from agentinstruct.curation.pair_checks import ArtifactCheck
 from agentinstruct.curation.rules import CurationRules
 from agentinstruct.curation.text import Conversation, split_final_answer, words
 from agentinstruct.curation.verification import LETTERS, chosen_option
@@ -21,11 +21,13 @@ COPY_NGRAM = 8  # words: a shared 8-gram is a copied phrase, not a shared fact
 COPY_MIN_WORDS = 20  # a short extractive answer is allowed to quote the passage
 
 
-def _meta_text(chat: Conversation, rules: CurationRules) -> str | None:
+def _meta_text(chat: Conversation, rules: CurationRules, params: ArtifactParams) -> str | None:
     return rules.find("meta_text", chat.user) or rules.find("meta_text", chat.assistant)
 
 
-def _unbalanced_markup(chat: Conversation, rules: CurationRules) -> str | None:
+def _unbalanced_markup(
+    chat: Conversation, rules: CurationRules, params: ArtifactParams
+) -> str | None:
     for text in (chat.user, chat.assistant):
         if found := _TEMPLATE_BRACES.search(text):
             return f"template braces {found.group(0)!r}"
@@ -37,7 +39,7 @@ def _unbalanced_markup(chat: Conversation, rules: CurationRules) -> str | None:
     return None
 
 
-def _truncated(chat: Conversation, rules: CurationRules) -> str | None:
+def _truncated(chat: Conversation, rules: CurationRules, params: ArtifactParams) -> str | None:
     """A response that stops mid-sentence; one that reasons first is read up to its `Final
     answer:` line (a letter or a short phrase, complete as it is)."""
     reasoning, final = split_final_answer(chat.response)
@@ -47,7 +49,9 @@ def _truncated(chat: Conversation, rules: CurationRules) -> str | None:
     return f"ends mid-sentence: {text.strip()[-40:]!r}"
 
 
-def _missing_options(chat: Conversation, rules: CurationRules) -> str | None:
+def _missing_options(
+    chat: Conversation, rules: CurationRules, params: ArtifactParams
+) -> str | None:
     shown = set(_OPTION_LINE.findall(chat.user))
     chosen = chosen_option(chat.first_answer, [])
     if len(shown) >= 2:
@@ -61,7 +65,9 @@ def _missing_options(chat: Conversation, rules: CurationRules) -> str | None:
     return None
 
 
-def _prompt_injection(chat: Conversation, rules: CurationRules) -> str | None:
+def _prompt_injection(
+    chat: Conversation, rules: CurationRules, params: ArtifactParams
+) -> str | None:
     return rules.find("prompt_injection", chat.whole)
 
 
@@ -76,26 +82,33 @@ def copied_share(response: str, source: str) -> float:
     return len(said & _grams(words(source))) / len(said) if said else 0.0
 
 
-CHECKS: dict[str, Callable[[Conversation, CurationRules], str | None]] = {
-    "meta_text": _meta_text,
-    "unbalanced_markup": _unbalanced_markup,
-    "truncated": _truncated,
-    "missing_options": _missing_options,
-    "prompt_injection": _prompt_injection,
-}
+def _copies_passage(chat: Conversation, rules: CurationRules, params: ArtifactParams) -> str | None:
+    """A response of `COPY_MIN_WORDS`+ words whose 8-grams are mostly (`copy_overlap`) the
+    task's own: a short extractive answer may quote the passage."""
+    if len(words(chat.response)) < COPY_MIN_WORDS:
+        return None
+    share = copied_share(chat.response, chat.user)
+    if share < params.copy_overlap:
+        return None
+    return f"{share:.0%} of the response's 8-grams are in the task"
+
+
+ARTIFACT_CHECKS = [
+    ArtifactCheck(name="meta_text", find=_meta_text),
+    ArtifactCheck(name="unbalanced_markup", find=_unbalanced_markup),
+    ArtifactCheck(name="truncated", find=_truncated),
+    ArtifactCheck(name="missing_options", find=_missing_options),
+    ArtifactCheck(name="prompt_injection", find=_prompt_injection),
+    ArtifactCheck(name="copies_passage", find=_copies_passage),
+]
 
 
 def find_artifacts(
-    chat: Conversation, rules: CurationRules, params: ArtifactParams
+    chat: Conversation, rules: CurationRules, params: ArtifactParams, checks: list[ArtifactCheck]
 ) -> dict[str, str]:
-    """Every enabled check that found something, with its evidence."""
-    found = {
-        name: evidence
-        for name, check in CHECKS.items()
-        if getattr(params, name) and (evidence := check(chat, rules))
+    """Every enabled check of `checks` that found something, with its evidence."""
+    return {
+        check.name: evidence
+        for check in checks
+        if check.enabled(params) and (evidence := check.find(chat, rules, params))
     }
-    if params.copies_passage and len(words(chat.response)) >= COPY_MIN_WORDS:
-        share = copied_share(chat.response, chat.user)
-        if share >= params.copy_overlap:
-            found["copies_passage"] = f"{share:.0%} of the response's 8-grams are in the task"
-    return found

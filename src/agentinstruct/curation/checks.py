@@ -7,8 +7,9 @@ from typing import Any
 
 import pandas as pd
 
-from agentinstruct.curation.artifacts import find_artifacts
+from agentinstruct.curation.artifacts import ARTIFACT_CHECKS, find_artifacts
 from agentinstruct.curation.contamination import BenchmarkIndex
+from agentinstruct.curation.pair_checks import ArtifactCheck, PairCheck
 from agentinstruct.curation.rules import CurationRules
 from agentinstruct.curation.text import Conversation, conversation
 from agentinstruct.curation.verification import verify
@@ -18,32 +19,50 @@ from agentinstruct.params import CurationParams
 from agentinstruct.schemas.frames import QualityColumns, to_plain
 from agentinstruct.schemas.llm_outputs import JUDGE_DIMENSIONS
 
-# Every reason a pair can be rejected for, in the order the checks run (the funnel's order).
-REASONS = (
-    "invalid_json",
-    "invalid_messages",
-    "meta_text",
-    "unbalanced_markup",
-    "truncated",
-    "missing_options",
-    "prompt_injection",
-    "copies_passage",
-    "benchmark_contamination",
-    "answer_mismatch",
-    "judge_failed",
-    *(f"low_{dimension}" for dimension in JUDGE_DIMENSIONS),
-    "duplicate_instruction",
-    "duplicate_pair",
-)
+# Every check a pair meets, in order (the funnel's order): its name is the reason a pair is
+# rejected for. Adding one: `register(ArtifactCheck(...))` (and its phrase list in rules.yml).
+CHECKS: list[PairCheck] = [
+    PairCheck(name="invalid_json", column="verification_detail", step="read"),
+    PairCheck(name="invalid_messages", column="verification_detail", step="read"),
+    *ARTIFACT_CHECKS,
+    PairCheck(name="benchmark_contamination", column="contamination", step="decontamination"),
+    PairCheck(name="answer_mismatch", column="verification", step="verification"),
+    PairCheck(name="judge_failed", column="judge_quality", step="judge"),
+    *(
+        PairCheck(name=f"low_{dimension}", column=f"judge_{dimension}", step="judge")
+        for dimension in JUDGE_DIMENSIONS
+    ),
+    PairCheck(name="duplicate_instruction", column="duplicate_of", step="duplicates"),
+    PairCheck(name="duplicate_pair", column="duplicate_of", step="duplicates"),
+]
+
+
+def register(check: ArtifactCheck) -> ArtifactCheck:
+    """Add a check, after the other artifact checks: every pair meets it from then on, its name
+    is a reason, and the run report's funnel has its step."""
+    if check.name in reasons():
+        raise ValueError(f"a check named {check.name!r} is registered already")
+    last = max(i for i, known in enumerate(CHECKS) if known.step in ("read", "artifacts"))
+    CHECKS.insert(last + 1, check)
+    return check
+
+
+def reasons() -> tuple[str, ...]:
+    """Every reason a pair can be rejected for, in the order the checks run."""
+    return tuple(check.name for check in CHECKS)
+
+
+def _artifact_checks() -> list[ArtifactCheck]:
+    return [check for check in CHECKS if isinstance(check, ArtifactCheck)]
 
 
 # The columns curation adds, as the Pandera model declares them (one definition).
 QUALITY_COLUMNS = list(QualityColumns.to_schema().columns)
 
 
-def ordered(reasons: set[str]) -> str:
+def ordered(found: set[str]) -> str:
     """Reasons as the JSON list of the `reasons` column, in check order."""
-    return json.dumps([reason for reason in REASONS if reason in reasons])
+    return json.dumps([reason for reason in reasons() if reason in found])
 
 
 def _chats(pairs: pd.DataFrame) -> list[Conversation | tuple[str, str]]:
@@ -105,6 +124,7 @@ def check_pairs(
 ) -> pd.DataFrame:
     """The deterministic checks: artifacts, benchmark overlap, closed-format answers."""
     chats = _chats(pairs)
+    artifact_checks = _artifact_checks()
     found = (
         index.matches([chat.whole if isinstance(chat, Conversation) else "" for chat in chats])
         if index
@@ -116,7 +136,7 @@ def check_pairs(
             reason, detail = chat
             rows.append({**_unchecked(detail), "reasons": ordered({reason})})
             continue
-        artifacts = find_artifacts(chat, rules, params.artifacts)
+        artifacts = find_artifacts(chat, rules, params.artifacts, artifact_checks)
         verdict, detail = (
             verify(
                 pair.get("answer_format"),

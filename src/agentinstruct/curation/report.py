@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from agentinstruct.curation.checks import REASONS
+from agentinstruct.curation.checks import reasons
 from agentinstruct.curation.text import conversation, words
 from agentinstruct.llm_steps.call_log import llm_usage
 from agentinstruct.schemas.llm_outputs import JUDGE_DIMENSIONS
@@ -23,7 +23,7 @@ def _funnel(kept: pd.DataFrame, rejected: pd.DataFrame) -> list[dict[str, Any]]:
     remaining = len(kept) + len(rejected)
     steps = [{"step": "generated", "remaining": remaining}]
     lost = _first_reasons(rejected).value_counts()
-    for reason in REASONS:
+    for reason in reasons():
         if lost.get(reason, 0):
             remaining -= int(lost[reason])
             steps.append({"step": reason, "removed": int(lost[reason]), "remaining": remaining})
@@ -100,15 +100,15 @@ def curation_summary(
         question_types: size of the taxonomy, for the coverage of question types.
     """
     scored = pd.concat([kept, rejected], ignore_index=True)
-    reasons = Counter(reason for row in rejected["reasons"] for reason in json.loads(row))
-    duplicates = reasons["duplicate_instruction"] + reasons["duplicate_pair"]
+    counted = Counter(reason for row in rejected["reasons"] for reason in json.loads(row))
+    duplicates = counted["duplicate_instruction"] + counted["duplicate_pair"]
     summary: dict[str, Any] = {
         "generated": len(scored),
         "kept": len(kept),
         "rejected": len(rejected),
         "kept_share": round(len(kept) / len(scored), 4) if len(scored) else 0.0,
         "funnel": _funnel(kept, rejected),
-        "reasons": {reason: reasons[reason] for reason in REASONS if reasons[reason]},
+        "reasons": {reason: counted[reason] for reason in reasons() if counted[reason]},
         "funnel_by": {column: _funnel_by(kept, rejected, column) for column in group_columns},
         "verification": {
             str(key): int(value) for key, value in scored["verification"].value_counts().items()

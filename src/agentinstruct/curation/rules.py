@@ -3,14 +3,17 @@
 import re
 from functools import cached_property
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+
+_LISTS = ("meta_text", "prompt_injection", "choice_cues", "unanswerable")
 
 
 class CurationRules(BaseModel):
     """Regular expressions per check; a pattern that does not compile stops the run at the
-    first curation node, naming it."""
+    first curation node, naming it. A registered check of its own may bring its own list (any
+    other key whose value is a list of patterns)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
+    model_config = ConfigDict(extra="allow", frozen=True, ignored_types=(cached_property,))
 
     meta_text: list[str]
     prompt_injection: list[str]
@@ -18,7 +21,7 @@ class CurationRules(BaseModel):
     unanswerable: list[str]
     judge_system_prompt: str
 
-    @field_validator("meta_text", "prompt_injection", "choice_cues", "unanswerable")
+    @field_validator(*_LISTS)
     @classmethod
     def _compiles(cls, patterns: list[str]) -> list[str]:
         for pattern in patterns:
@@ -28,12 +31,24 @@ class CurationRules(BaseModel):
                 raise ValueError(f"bad pattern {pattern!r}: {error}") from error
         return patterns
 
+    @model_validator(mode="after")
+    def _own_lists_compile(self) -> "CurationRules":
+        for name, patterns in (self.model_extra or {}).items():
+            if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+                raise ValueError(f"{name}: a list of patterns, one string each")
+            try:
+                self._compiles(patterns)
+            except ValueError as error:
+                raise ValueError(f"{name}: {error}") from None
+        return self
+
     @cached_property
     def compiled(self) -> dict[str, re.Pattern[str]]:
         """One alternation per list: a single scan per text instead of one per pattern."""
+        lists = {name: getattr(self, name) for name in _LISTS} | (self.model_extra or {})
         return {
-            name: re.compile("|".join(f"(?:{p})" for p in getattr(self, name)), re.IGNORECASE)
-            for name in ("meta_text", "prompt_injection", "choice_cues", "unanswerable")
+            name: re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+            for name, patterns in lists.items()
         }
 
     def find(self, name: str, text: str) -> str | None:
