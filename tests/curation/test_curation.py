@@ -375,3 +375,12 @@ def test_a_registered_check_brings_its_reason_column_and_funnel_step(monkeypatch
     assert {"step": "shouting", "removed": 1, "remaining": 1} in funnel
     with pytest.raises(ValueError, match="registered already"):
         checks.register(shouting)
+
+
+def test_the_docs_table_names_every_check() -> None:
+    from agentinstruct.curation.checks import reasons
+
+    table = (
+        (Path(__file__).parents[2] / "docs/curation.md").read_text().split("## Configuration")[0]
+    )
+    assert [reason for reason in reasons() if f"`{reason}`" not in table] == []

@@ -1,6 +1,6 @@
 """What a curation check is: a name (the reason a pair is rejected for), the quality column that
 holds its evidence, and the step of curation that applies it. `checks.CHECKS` lists them all, in
-the order a pair meets them; the reasons, the run report's funnel and the docs follow it."""
+the order a pair meets them; the reasons and the run report's funnel follow it."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
