@@ -59,7 +59,7 @@ def made(folder: Path) -> list[Path]:
 def read_speed(path: Path) -> dict:
     data = path.read_bytes()
     start = time.perf_counter()
-    documents, quarantined = ingest_documents({path.name: lambda: data}, FlowParams())
+    documents, quarantined, _ = ingest_documents({path.name: lambda: data}, FlowParams())
     seconds = time.perf_counter() - start
     row = {
         "file": path.name,

@@ -37,7 +37,7 @@ def test_bad_inputs_are_quarantined_with_reasons(params: FlowParams) -> None:
         "photo.png": b"\x89PNG\r\n",
         "copy.txt": GOOD.encode(),
     }
-    documents, quarantined = ingest_documents(_raw(files), params)
+    documents, quarantined, _ = ingest_documents(_raw(files), params)
 
     # files are read in path order, so the first of two identical files is the one kept
     assert sorted(documents["source_path"]) == ["copy.txt", "latin1.txt", "notes.md", "utf16.md"]
@@ -82,7 +82,7 @@ def test_bad_inputs_are_quarantined_with_reasons(params: FlowParams) -> None:
     ],
 )
 def test_other_encodings_are_detected(text: str, codec: str, params: FlowParams) -> None:
-    documents, quarantined = ingest_documents(_raw({"a.txt": text.encode(codec)}), params)
+    documents, quarantined, _ = ingest_documents(_raw({"a.txt": text.encode(codec)}), params)
     assert quarantined.empty
     assert documents.loc[0, "text"] == text.strip()
 
@@ -93,13 +93,13 @@ def test_a_named_encoding_is_used_and_a_wrong_one_says_so(params: FlowParams) ->
     named = params.model_copy(
         update={"ingestion": params.ingestion.model_copy(update={"encoding": "cp1251"})}
     )
-    documents, _ = ingest_documents(_raw(data), named)
+    documents, _, _ = ingest_documents(_raw(data), named)
     assert documents.loc[0, "text"] == russian.strip()
     assert documents.loc[0, "encoding"] == "cp1251"
     wrong = params.model_copy(
         update={"ingestion": params.ingestion.model_copy(update={"encoding": "ascii"})}
     )
-    documents, quarantined = ingest_documents(_raw(data), wrong)
+    documents, quarantined, _ = ingest_documents(_raw(data), wrong)
     assert documents.empty and quarantined.loc[0, "reason"].startswith("not ascii")
 
 
@@ -107,15 +107,15 @@ def test_unreadable_file_is_quarantined(params: FlowParams) -> None:
     def broken() -> bytes:
         raise PermissionError("permission denied")
 
-    documents, quarantined = ingest_documents({"a.txt": broken}, params)
+    documents, quarantined, _ = ingest_documents({"a.txt": broken}, params)
     assert documents.empty
     assert quarantined.loc[0, "reason"] == "unreadable: permission denied"
 
 
 def test_ids_are_content_hashes(params: FlowParams) -> None:
-    first, _ = ingest_documents(_raw({"a.txt": GOOD.encode()}), params)
-    renamed, _ = ingest_documents(_raw({"b/other.txt": GOOD.encode()}), params)
-    changed, _ = ingest_documents(_raw({"a.txt": (GOOD + "More.").encode()}), params)
+    first, _, _ = ingest_documents(_raw({"a.txt": GOOD.encode()}), params)
+    renamed, _, _ = ingest_documents(_raw({"b/other.txt": GOOD.encode()}), params)
+    changed, _, _ = ingest_documents(_raw({"a.txt": (GOOD + "More.").encode()}), params)
     assert first.loc[0, "doc_id"] == renamed.loc[0, "doc_id"] != changed.loc[0, "doc_id"]
 
 
@@ -151,7 +151,7 @@ def test_chunk_ids_are_stable_and_unique() -> None:
 
 
 def test_no_raw_files_make_empty_frames_of_both_schemas(params: FlowParams) -> None:
-    documents, quarantined = ingest_documents({}, params)
+    documents, quarantined, _ = ingest_documents({}, params)
     assert documents.empty and quarantined.empty
     assert list(DocumentSchema.validate(documents).columns) == list(documents.columns)
     assert list(QuarantineSchema.validate(quarantined).columns) == list(quarantined.columns)

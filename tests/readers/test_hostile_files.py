@@ -43,7 +43,7 @@ def _raw_folder(path: Path) -> dict:
 
 def _ingest(raw: dict, **ingestion: object) -> tuple[list[str], dict[str, str], str]:
     params = FlowParams.model_validate({"ingestion": ingestion})
-    documents, quarantined = ingest_documents(raw, params)
+    documents, quarantined, _ = ingest_documents(raw, params)
     reasons = dict(zip(quarantined["source_path"], quarantined["reason"], strict=True))
     return sorted(documents["source_path"]), reasons, "\n".join(documents["text"])
 
@@ -216,7 +216,7 @@ def peak_mib():
 data = open(sys.argv[1], "rb").read()
 baseline = peak_mib()
 start = time.perf_counter()
-documents, quarantined = ingest_documents({"bomb.docx": lambda: data}, FlowParams())
+documents, quarantined, _ = ingest_documents({"bomb.docx": lambda: data}, FlowParams())
 print(json.dumps({
     "seconds": time.perf_counter() - start,
     "baseline_mib": baseline,

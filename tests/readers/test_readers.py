@@ -19,7 +19,7 @@ BODY, HTML = made_files.BODY, made_files.HTML
 def _ingest(files: dict[str, bytes], **ingestion: object):
     params = FlowParams.model_validate({"ingestion": ingestion})
     raw = {path: (lambda data=data: data) for path, data in files.items()}
-    documents, quarantined = ingest_documents(raw, params)
+    documents, quarantined, _ = ingest_documents(raw, params)
     return documents.set_index("source_path"), dict(
         zip(quarantined["source_path"], quarantined["reason"], strict=True)
     )

@@ -26,7 +26,8 @@ COLUMNS = {"text_column": "body", "id_column": "id", "title_column": "title"}
 def _ingest(files: dict[str, bytes], **table: object):
     params = FlowParams.model_validate({"ingestion": {"table": table}})
     raw = {path: (lambda data=data: data) for path, data in files.items()}
-    return ingest_documents(raw, params)
+    documents, quarantined, _ = ingest_documents(raw, params)
+    return documents, quarantined
 
 
 def _jsonl(frame: pd.DataFrame) -> bytes:

@@ -180,7 +180,7 @@ def _call_rows(stages: dict[str, Loaders], partition_index: dict[str, Any], part
 
 def build_partitioned_report(
     *,
-    raw_documents: dict[str, Any],
+    input_files: pd.DataFrame,
     quarantined_documents: pd.DataFrame,
     partition_index: dict[str, Any],
     partition: str,
@@ -204,7 +204,7 @@ def build_partitioned_report(
     )
     stages = {stage: partitioned[f"{stage}_llm_calls"] for stage in STAGE_CALL_LOGS}
     report = build_run_report(
-        raw_documents=raw_documents,
+        input_files=input_files,
         quarantined_documents=quarantined_documents,
         curated_pairs=curated_pairs,
         rejected_pairs=rejected_pairs,

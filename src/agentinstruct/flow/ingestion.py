@@ -19,7 +19,12 @@ from agentinstruct.readers.extracted import Extracted
 from agentinstruct.readers.options import ReadOptions
 from agentinstruct.readers.raw_files import RawFile, Symlink, UnlistedFolder
 from agentinstruct.readers.tables import SAVED_DATASET_SIDECARS, TABLE_READERS, read_rows
-from agentinstruct.schemas.frames import DocumentSchema, QuarantineSchema, frame_of
+from agentinstruct.schemas.frames import (
+    DocumentSchema,
+    InputFileSchema,
+    QuarantineSchema,
+    frame_of,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -103,12 +108,13 @@ def _refusal(
 
 def ingest_documents(
     raw_documents: dict[str, Callable[[], bytes]], params: FlowParams
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Read every raw file; each document (a file, or a table's row) ends up in exactly one of
-    the two outputs. Files are loaded one at a time, so memory follows the largest file.
+    the first two outputs. Files are loaded one at a time, so memory follows the largest file.
 
     Returns:
-        documents (`DocumentSchema`) and quarantined inputs (`QuarantineSchema`).
+        documents (`DocumentSchema`), quarantined inputs (`QuarantineSchema`) and every file
+        read (`InputFileSchema`), which the run report accounts for.
     """
     settings = params.ingestion
     readers = settings.reader_of()
@@ -166,4 +172,8 @@ def ingest_documents(
                     "text": read.text,
                 }
             )
-    return frame_of(DocumentSchema, documents), frame_of(QuarantineSchema, quarantined)
+    return (
+        frame_of(DocumentSchema, documents),
+        frame_of(QuarantineSchema, quarantined),
+        frame_of(InputFileSchema, [{"source_path": path} for path in paths]),
+    )

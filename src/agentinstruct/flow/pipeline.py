@@ -54,7 +54,7 @@ def _corpus() -> list[Node]:
         Node(
             ingest_documents,
             inputs=["raw_documents", "params:flow"],
-            outputs=["ingested_documents", "quarantined_documents"],
+            outputs=["ingested_documents", "quarantined_documents", "input_files"],
             name="ingest_documents",
             tags=["ingestion", CORPUS],
         ),
@@ -248,7 +248,7 @@ def _gather() -> list[Node]:
         Node(
             build_partitioned_report,
             inputs={
-                "raw_documents": "raw_documents",
+                "input_files": "input_files",
                 "quarantined_documents": "quarantined_documents",
                 "partition_index": "partition_index",
                 "partition": PARTITION,

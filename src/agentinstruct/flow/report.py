@@ -101,7 +101,7 @@ def _flagged_documents(document_checks: pd.DataFrame) -> dict[str, list[dict[str
 
 def build_run_report(
     *,
-    raw_documents: dict[str, Any],
+    input_files: pd.DataFrame,
     documents: pd.DataFrame,
     quarantined_documents: pd.DataFrame,
     document_checks: pd.DataFrame,
@@ -124,7 +124,12 @@ def build_run_report(
     failures = calls[calls["status"] == "failed"][_FAILURE_FIELDS]
     set_aside = set_aside_documents(document_checks, params.curation)
     entries = _documents(
-        list(raw_documents), documents, quarantined_documents, pairs, curated_pairs, set_aside
+        input_files["source_path"].tolist(),
+        documents,
+        quarantined_documents,
+        pairs,
+        curated_pairs,
+        set_aside,
     )
     return {
         "skill": skill.name,

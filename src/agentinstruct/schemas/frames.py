@@ -54,6 +54,13 @@ class QuarantineSchema(_Frame):
     reason: Series[str] = pa.Field(str_length={"min_value": 1})
 
 
+class InputFileSchema(_Frame):
+    """Every file ingestion read (or refused), once: the run report accounts for each of these,
+    without listing the raw folder again (which may have changed since)."""
+
+    source_path: Series[str] = pa.Field(unique=True)
+
+
 class ChunkSchema(_Frame):
     """A piece of a document small enough for one transformation prompt."""
 
