@@ -12,6 +12,8 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.text import Text
 
+from agentinstruct.curation.verification import settled_verdicts
+
 SHOWN_CHARS = 700  # of a passage or an answer: enough to judge it, short enough to scroll past
 JUDGED = ("correctness", "clarity", "difficulty", "quality")
 
@@ -29,7 +31,8 @@ def _verdict(pair: dict[str, Any], kept: bool) -> Text:
     ]
     reasons = ", ".join(json.loads(pair["reasons"])) if not kept else ""
     said = "kept" if kept else f"rejected: {reasons}"
-    details = [said, f"check against its reference: {pair['verification']}"]
+    verdict = settled_verdicts(pd.DataFrame([pair])).iloc[0]
+    details = [said, f"check against its reference: {verdict}"]
     if scores:
         details.append("judge " + " · ".join(scores))
     return Text(" | ".join(details), style="green" if kept else "red")

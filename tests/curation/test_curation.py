@@ -384,3 +384,33 @@ def test_the_docs_table_names_every_check() -> None:
         (Path(__file__).parents[2] / "docs/curation.md").read_text().split("## Configuration")[0]
     )
     assert [reason for reason in reasons() if f"`{reason}`" not in table] == []
+
+
+def test_the_rules_verdict_stays_and_the_judge_settles_what_they_left_to_it() -> None:
+    """`verification` is the rules' (one writer, checks.py); where they left a free-text answer
+    to the judge, its comparison (`judge_agrees`) decides answer_mismatch and the report's view."""
+    from agentinstruct.curation.selection import pair_decisions
+    from agentinstruct.curation.verification import answer_disagrees, settled_verdicts
+    from agentinstruct.schemas.llm_outputs import JUDGE_DIMENSIONS
+
+    judged = pd.DataFrame(
+        {
+            "pair_id": [f"{i:016x}" for i in range(4)],
+            "reasons": ["[]"] * 4,
+            "verification": ["judge", "judge", "judge", "disagrees"],
+            "judge_agrees": pd.array([True, False, None, None], dtype="boolean"),
+            "duplicate_of": [None] * 4,
+            **{f"judge_{d}": pd.array([4] * 4, dtype="Int64") for d in JUDGE_DIMENSIONS},
+        }
+    )
+    off = CurationParams.model_validate({"duplicates": {"enabled": False}})
+    decided = pair_decisions([judged], off)
+    assert [json.loads(r) for r in decided["reasons"]] == [
+        [],
+        ["answer_mismatch"],
+        [],
+        ["answer_mismatch"],
+    ]
+    assert "verification" not in decided  # the choice reads it, never writes it
+    assert settled_verdicts(judged).tolist() == ["agrees", "disagrees", "unchecked", "disagrees"]
+    assert not answer_disagrees("judge", pd.NA) and answer_disagrees("disagrees", None)

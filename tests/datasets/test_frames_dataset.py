@@ -41,14 +41,9 @@ def test_jsonl_from_a_generator_matches_pandas_json_lines(tmp_path):
 
 
 def test_a_frame_that_fails_its_schema_is_named_and_the_file_not_written(tmp_path):
-    decision = {
-        "pair_id": "0123456789abcdef",
-        "duplicate_of": None,
-        "reasons": "[]",
-        "split": "train",
-    }
-    good = pd.DataFrame([{**decision, "verification": "agrees"}])
-    bad = pd.DataFrame([{**decision, "verification": "maybe"}])
+    decision = {"pair_id": "0123456789abcdef", "duplicate_of": None, "reasons": "[]"}
+    good = pd.DataFrame([{**decision, "split": "train"}])
+    bad = pd.DataFrame([{**decision, "split": "maybe"}])
     dataset = FramesDataset(
         str(tmp_path / "decisions.parquet"),
         schema="agentinstruct.schemas.frames.PairDecisionSchema",
@@ -57,7 +52,7 @@ def test_a_frame_that_fails_its_schema_is_named_and_the_file_not_written(tmp_pat
         dataset.save(iter([good, bad]))
     assert not (tmp_path / "decisions.parquet").exists()
     dataset.save(iter([good, good.assign(pair_id="fedcba9876543210")]))
-    assert dataset.load()["verification"].tolist() == ["agrees", "agrees"]
+    assert dataset.load()["split"].tolist() == ["train", "train"]
 
 
 def test_no_frame_at_all_is_an_error(tmp_path):

@@ -176,6 +176,7 @@ def _unchecked(detail: str) -> dict[str, Any]:
         "verification_detail": detail,
         **{f"judge_{dimension}": pd.NA for dimension in JUDGE_DIMENSIONS},
         "judge_rationale": None,
+        "judge_agrees": pd.NA,
         "duplicate_of": None,
     }
 

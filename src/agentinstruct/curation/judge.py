@@ -115,9 +115,7 @@ def _write_verdicts(judged: pd.DataFrame, verdicts: dict[str, dict[str, Any]]) -
         for row, verdict in scored
         if "agrees_with_reference" in verdict
     ]
-    _write(judged, "verification", [(row, "agrees" if a else "disagrees") for row, a in agrees])
-    detail = "the judge compared it with the reference"
-    _write(judged, "verification_detail", [(row, detail) for row, _ in agrees])
+    _write(judged, "judge_agrees", agrees)  # `verification` stays the rules' (checks.py)
 
 
 def _write(frame: pd.DataFrame, column: str, cells: list[tuple[int, Any]]) -> None:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from agentinstruct.curation.checks import reasons
 from agentinstruct.curation.text import conversation, words
+from agentinstruct.curation.verification import settled_verdicts
 from agentinstruct.llm_steps.call_log import llm_usage
 from agentinstruct.schemas.llm_outputs import JUDGE_DIMENSIONS
 
@@ -111,7 +112,7 @@ def curation_summary(
         "reasons": {reason: counted[reason] for reason in reasons() if counted[reason]},
         "funnel_by": {column: _funnel_by(kept, rejected, column) for column in group_columns},
         "verification": {
-            str(key): int(value) for key, value in scored["verification"].value_counts().items()
+            str(key): int(value) for key, value in settled_verdicts(scored).value_counts().items()
         },
         "judge": _scores(scored),
         "near_duplicate_rate": round(duplicates / len(scored), 4) if len(scored) else 0.0,

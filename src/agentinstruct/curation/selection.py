@@ -10,6 +10,7 @@ import pandas as pd
 from agentinstruct.curation.checks import ordered
 from agentinstruct.curation.context import compared_texts, context_ids
 from agentinstruct.curation.duplicates import NearDuplicates
+from agentinstruct.curation.verification import answer_disagrees
 from agentinstruct.params import CurationParams
 
 # Judge scores that rank the members of a duplicate cluster (difficulty is not "better").
@@ -21,7 +22,7 @@ def _score(pair: dict[str, Any]) -> float:
     return float(np.mean(scores)) if scores else 0.0
 
 
-DECISIONS = ["pair_id", "verification", "duplicate_of", "reasons"]  # `PairDecisionSchema`
+DECISIONS = ["pair_id", "duplicate_of", "reasons"]  # `PairDecisionSchema`
 
 
 def select_pairs(judged: pd.DataFrame, params: CurationParams) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -36,7 +37,7 @@ def select_pairs(judged: pd.DataFrame, params: CurationParams) -> tuple[pd.DataF
 def split_pairs(frame: pd.DataFrame, decisions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`frame` with its rows' decisions (the same rows, in order): kept and rejected pairs."""
     frame = frame.reset_index(drop=True).copy()
-    for column in ("verification", "duplicate_of", "reasons"):
+    for column in ("duplicate_of", "reasons"):
         frame[column] = decisions[column].to_numpy()
     kept = frame["reasons"] == "[]"
     kept_pairs = frame[kept].reset_index(drop=True)
@@ -76,7 +77,7 @@ def pair_decisions(
         _mark_duplicates(frames, decided, params)
     decided["reasons"] = [ordered(found) for found in decided["reasons"]]
     # a run with no pair left has empty columns of no type: give them the schema's
-    columns = {"pair_id": str, "verification": str, "duplicate_of": "str", "reasons": str}
+    columns = {"pair_id": str, "duplicate_of": "str", "reasons": str}
     return decided[[*DECISIONS, *carried]].astype(columns)
 
 
@@ -86,14 +87,19 @@ def _thresholds(
     """One frame's pairs with the reasons found so far (a set each), the judge's included, and
     what ranks them inside a duplicate cluster; no text."""
     judged_columns = [f"judge_{name}" for name in (*RANKING_DIMENSIONS, *params.judge.min_scores)]
-    columns = ["pair_id", "reasons", "verification", "duplicate_of", *judged_columns]
+    columns = [
+        "pair_id",
+        "reasons",
+        "verification",
+        "judge_agrees",
+        "duplicate_of",
+        *judged_columns,
+    ]
     records = judged[[c for c in dict.fromkeys(columns) if c in judged.columns]].to_dict("records")
     reasons = [set(json.loads(pair["reasons"])) for pair in records]
     thresholds = params.judge.min_scores if params.judge.enabled else {}
     for pair, found in zip(records, reasons, strict=True):
-        if pair["verification"] == "judge":
-            pair["verification"] = "unchecked"  # free text the judge did not see
-        if pair["verification"] == "disagrees":
+        if answer_disagrees(pair["verification"], pair.get("judge_agrees")):
             found.add("answer_mismatch")
         if not thresholds or (found and params.judge.only_clean):
             continue
@@ -106,7 +112,6 @@ def _thresholds(
     return pd.DataFrame(
         {
             "pair_id": [pair["pair_id"] for pair in records],
-            "verification": [pair["verification"] for pair in records],
             "duplicate_of": pd.Series(
                 [
                     None if pd.isna(pair["duplicate_of"]) else pair["duplicate_of"]

@@ -8,6 +8,8 @@ answer (the refined "unanswerable" instructions) must be answered the same way.
 import json
 import re
 
+import pandas as pd
+
 from agentinstruct.curation.rules import CurationRules
 from agentinstruct.curation.text import words
 
@@ -103,3 +105,28 @@ def verify(
         if expected_words and f" {' '.join(expected_words)} " in f" {said_words} ":
             return "agrees", "the response contains the reference answer"
     return "judge", "free text: the judge decides"
+
+
+def answer_disagrees(verification: str, judge_agrees: object) -> bool:
+    """Whether a pair's answer contradicts its reference: by the rules, or, where they left it
+    to the judge (`judge`), by the judge's comparison (none where it was not asked)."""
+    if verification == "judge":
+        return judge_agrees is not None and not pd.isna(judge_agrees) and not bool(judge_agrees)
+    return verification == "disagrees"
+
+
+def settled_verdicts(pairs: pd.DataFrame) -> pd.Series:
+    """Each pair's verdict after the judge, for reports: the rules' own, or for a pair they left
+    to the judge the judge's (`unchecked` where it gave none)."""
+    agrees = pairs["judge_agrees"] if "judge_agrees" in pairs else pd.Series(pd.NA, pairs.index)
+    judged = {True: "agrees", False: "disagrees"}
+    return pd.Series(
+        [
+            verdict
+            if verdict != "judge"
+            else ("unchecked" if pd.isna(agreed) else judged[bool(agreed)])
+            for verdict, agreed in zip(pairs["verification"], agrees, strict=True)
+        ],
+        index=pairs.index,
+        dtype=object,
+    )

@@ -53,6 +53,8 @@ _REPORT_COLUMNS: dict[str, list[str] | None] = {
 _CURATION_COLUMNS = [
     "doc_id",
     "question",
+    "verification",
+    "judge_agrees",
     "question_type",
     "transformation_agent",
     *(f"judge_{dimension}" for dimension in JUDGE_DIMENSIONS),

@@ -178,13 +178,22 @@ class QualityColumns(pa.DataFrameModel):
     contamination: Series[str] = pa.Field(
         nullable=True, description="the benchmark item it overlaps: file#row.column"
     )
-    verification: Series[str] = pa.Field(isin=VERDICTS)
+    verification: Series[str] = pa.Field(
+        isin=VERDICTS,
+        description="the rules' verdict on the answer; `judge`: left to the judge (judge_agrees)",
+    )
     verification_detail: Series[str]
     judge_correctness: Series[pd.Int64Dtype] = _score()
     judge_clarity: Series[pd.Int64Dtype] = _score()
     judge_difficulty: Series[pd.Int64Dtype] = _score()
     judge_quality: Series[pd.Int64Dtype] = _score()
     judge_rationale: Series[str] = pa.Field(nullable=True)
+    judge_agrees: Series[pd.BooleanDtype] = pa.Field(
+        nullable=True,
+        coerce=True,
+        description="where the rules left the answer to the judge: whether it agrees with the"
+        " reference; empty where it was not asked",
+    )
     duplicate_of: Series[str] = pa.Field(nullable=True, description="the kept pair of its cluster")
     reasons: Series[str] = pa.Field(description="JSON list of reasons to reject; [] when kept")
 
@@ -224,7 +233,6 @@ class PairDecisionSchema(pa.DataFrameModel):
     rejected a partition at a time: the same rows, in order, as the judged pairs."""
 
     pair_id: Series[str] = pa.Field(str_matches=ID_PATTERN, unique=True)
-    verification: Series[str] = pa.Field(isin=VERDICTS)
     duplicate_of: Series[str] = pa.Field(nullable=True, description="the kept pair of its cluster")
     reasons: Series[str] = pa.Field(description="JSON list of reasons to reject; [] when kept")
     split: Series[str] = pa.Field(
