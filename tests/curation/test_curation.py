@@ -373,8 +373,10 @@ def test_a_registered_check_brings_its_reason_column_and_funnel_step(monkeypatch
     assert len(kept) == 1
     funnel = curation_summary(kept, rejected, [], [])["funnel"]
     assert {"step": "shouting", "removed": 1, "remaining": 1} in funnel
+    assert checks.register(shouting) is shouting  # the same check again: a no-op
+    assert checks.reasons().count("shouting") == 1
     with pytest.raises(ValueError, match="registered already"):
-        checks.register(shouting)
+        checks.register(ArtifactCheck(name="shouting", find=lambda chat, rules, params: None))
 
 
 def test_the_docs_table_names_every_check() -> None:
@@ -414,3 +416,14 @@ def test_the_rules_verdict_stays_and_the_judge_settles_what_they_left_to_it() ->
     assert "verification" not in decided  # the choice reads it, never writes it
     assert settled_verdicts(judged).tolist() == ["agrees", "disagrees", "unchecked", "disagrees"]
     assert not answer_disagrees("judge", pd.NA) and answer_disagrees("disagrees", None)
+
+
+def test_a_reason_without_a_check_here_is_kept_last_not_dropped() -> None:
+    """A check registered only where the partitions ran still rejects its pair in the gather."""
+    from agentinstruct.curation.checks import ordered
+
+    assert json.loads(ordered({"shouting", "meta_text", "answer_mismatch"})) == [
+        "meta_text",
+        "answer_mismatch",
+        "shouting",
+    ]

@@ -39,7 +39,10 @@ CHECKS: list[PairCheck] = [
 
 def register(check: ArtifactCheck) -> ArtifactCheck:
     """Add a check, after the other artifact checks: every pair meets it from then on, its name
-    is a reason, and the run report's funnel has its step."""
+    is a reason, and the run report's funnel has its step. The same check again is a no-op (a
+    module imported twice); another check of a registered name is an error."""
+    if check in CHECKS:
+        return check
     if check.name in reasons():
         raise ValueError(f"a check named {check.name!r} is registered already")
     last = max(i for i, known in enumerate(CHECKS) if known.step in ("read", "artifacts"))
@@ -61,8 +64,10 @@ QUALITY_COLUMNS = list(QualityColumns.to_schema().columns)
 
 
 def ordered(found: set[str]) -> str:
-    """Reasons as the JSON list of the `reasons` column, in check order."""
-    return json.dumps([reason for reason in reasons() if reason in found])
+    """Reasons as the JSON list of the `reasons` column, in check order; a reason this process
+    has no check of (one registered only where the partitions ran) comes last, never dropped."""
+    known = reasons()
+    return json.dumps([r for r in known if r in found] + sorted(set(found) - set(known)))
 
 
 def _chats(pairs: pd.DataFrame) -> list[Conversation | tuple[str, str]]:

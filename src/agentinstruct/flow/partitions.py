@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from agentinstruct.curation.checks import set_aside_documents
+from agentinstruct.curation.checks import reasons, set_aside_documents
 from agentinstruct.flow.plan import check_plan_size, plan_run
 from agentinstruct.ids import stable_id
 from agentinstruct.params import FlowParams
@@ -149,15 +149,17 @@ def plan_partition(
 
 
 # Raised when what a finished partition holds changes without a params or prompt change, so
-# partitions finished before run again (from the cache): 2, document checks before the plan.
-FLOW_VERSION = 2
+# partitions finished before run again (from the cache): 2, document checks before the plan;
+# 3, the judge's comparison in its own column (judge_agrees).
+FLOW_VERSION = 3
 
 
 def completion_marker(
     partition_index: Mapping[str, Any], partition: str, params: FlowParams, skill: Skill
 ) -> dict[str, Any]:
-    """What a partition ran on: its documents, the flow's params, the skill's prompts and the
-    flow's version. A partition whose marker still matches need not run again."""
+    """What a partition ran on: its documents, the flow's params, the skill's prompts, the
+    flow's version and the registered checks. A partition whose marker still matches need not
+    run again."""
     if partition == WHOLE:
         fingerprint = stable_id(*(entry["fingerprint"] for entry in partition_index["partitions"]))
     else:
@@ -166,6 +168,7 @@ def completion_marker(
         "partition": partition,
         "fingerprint": fingerprint,
         "flow_version": FLOW_VERSION,
+        "checks": list(reasons()),  # a check registered since: its pairs meet it
         "params_hash": stable_id(params.model_dump_json()),
         "prompt_version": skill.version,
     }

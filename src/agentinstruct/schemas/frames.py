@@ -191,6 +191,7 @@ class QualityColumns(pa.DataFrameModel):
     judge_agrees: Series[pd.BooleanDtype] = pa.Field(
         nullable=True,
         coerce=True,
+        required=False,  # pairs saved before it was added still load
         description="where the rules left the answer to the judge: whether it agrees with the"
         " reference; empty where it was not asked",
     )
