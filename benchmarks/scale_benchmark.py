@@ -131,7 +131,9 @@ def run_row(base_url: str, documents: int, per_partition: int, cluster: str | No
             str(Path(sys.executable).parent / "kedro"),
             "run",
             f"--pipeline={SKILL}",
-            f"--params={SKILL}.partitions.documents_per_partition={per_partition}",
+            f"--params={SKILL}.partitions.documents_per_partition={per_partition},"
+            # a benchmark's corpus is large on purpose: no confirmation asked
+            f"{SKILL}.plan.max_requests_without_confirmation={documents * 20}",
         ]
         if cluster:
             command.append(f"--cluster={cluster}")

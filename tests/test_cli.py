@@ -70,7 +70,7 @@ def test_kedro_run_partitions_the_corpus_and_skips_it_when_complete(tmp_path) ->
         assert first.returncode == 0, first.stderr[-3000:]
         assert "1 partitions, 1 to run" in first.stdout + first.stderr
         report = latest_report(project)
-        assert report["partitions"]["run"] == "gather"
+        assert report["partitions"]["run"] == "all"
         assert report["stages"]["pairs"] == 8 * 2 * 2
         served = sum(server.served.values())
 

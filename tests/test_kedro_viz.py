@@ -32,12 +32,12 @@ STAGE_NODES = {
     "assemble_pairs",
     "check_flow_pairs",
     "judge_flow_pairs",
-    "mark_partition_done",
+    "summarize_partition",
     "gather_pairs",
     "select_partitioned_pairs",
     "split_partitioned_pairs",
     "export_partitioned_pairs",
-    "build_partitioned_report",
+    "build_run_report",
 }
 
 

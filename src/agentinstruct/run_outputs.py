@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from agentinstruct.flow.partitions import WHOLE, gather
+from agentinstruct.flow.partitions import WHOLE
 
 
 def run_frame(
@@ -19,5 +19,5 @@ def run_frame(
     """`<skill>.<name>` over every partition of the last run (latest report), in index order."""
     report = catalog.load(f"{skill}.run_report")
     partition = report.get("partitions", {}).get("run", WHOLE)
-    index = catalog.load(f"{skill}.partition_index")
-    return gather(catalog.load(f"{skill}.{name}_partitions"), index, partition, columns)
+    frames = catalog.get(f"{skill}.{name}@partitions").reading(partition).load()
+    return (frames if columns is None else frames.select(columns)).concat()

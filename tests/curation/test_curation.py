@@ -64,6 +64,7 @@ def _curate(rows: list[dict], params: CurationParams = NO_JUDGE, eval_sets=None)
     pairs = collect_pairs({"planted.jsonl": pd.DataFrame(rows)})
     index = BenchmarkIndex(eval_sets or {}, params.decontamination)
     checked = check_pairs(pairs, index, RULES, params)
+    assert "duplicate_of" not in checked  # the choice is its one writer
     kept, rejected = select_pairs(checked, params)
     assert len(kept) + len(rejected) == len(rows)
     assert set(kept["pair_id"]).isdisjoint(rejected["pair_id"])
@@ -349,13 +350,16 @@ def test_a_registered_check_brings_its_reason_column_and_funnel_step(monkeypatch
     from agentinstruct.curation.report import curation_summary
 
     monkeypatch.setattr(checks, "CHECKS", list(checks.CHECKS))  # this test's registry only
+    rules = CurationRules.model_validate({**RULES.model_dump(), "shouting": [r"!{3,}"]})
+    assert checks.unread_phrase_lists(rules) == ["shouting"]  # warned: no check reads it yet
     shouting = checks.register(
         ArtifactCheck(
             name="shouting",
             find=lambda chat, rules, params: rules.find("shouting", chat.assistant),
+            phrases="shouting",
         )
     )
-    rules = CurationRules.model_validate({**RULES.model_dump(), "shouting": [r"!{3,}"]})
+    assert checks.unread_phrase_lists(rules) == []
     calm = "Bees fan their wings at the entrance to cool the hive and dry the nectar."
     pairs = collect_pairs(
         {
@@ -401,7 +405,6 @@ def test_the_rules_verdict_stays_and_the_judge_settles_what_they_left_to_it() ->
             "reasons": ["[]"] * 4,
             "verification": ["judge", "judge", "judge", "disagrees"],
             "judge_agrees": pd.array([True, False, None, None], dtype="boolean"),
-            "duplicate_of": [None] * 4,
             **{f"judge_{d}": pd.array([4] * 4, dtype="Int64") for d in JUDGE_DIMENSIONS},
         }
     )

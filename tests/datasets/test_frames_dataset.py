@@ -7,7 +7,7 @@ import pytest
 from kedro.io.core import DatasetError
 
 from agentinstruct.datasets import FramesDataset
-from agentinstruct.flow.partitions import Frames
+from agentinstruct.datasets.frames import Frames
 
 CALL = {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "name": "f"}]}
 
@@ -58,3 +58,17 @@ def test_a_frame_that_fails_its_schema_is_named_and_the_file_not_written(tmp_pat
 def test_no_frame_at_all_is_an_error(tmp_path):
     with pytest.raises(DatasetError, match="nothing to save"):
         FramesDataset(str(tmp_path / "p.parquet")).save(iter([]))
+
+
+def test_frames_form_reads_the_table_a_written_frame_at_a_time(tmp_path):
+    """`@frames`: the exports and the report read a run's table back one partition's row
+    group at a time, with the types the whole file has."""
+    path = str(tmp_path / "pairs.parquet")
+    FramesDataset(path).save(Frames(tuple(lambda part=part: part for part in _parts())))
+    frames = FramesDataset(path, load_frames=True).load()
+    assert [len(frame) for frame in frames] == [2, 1]  # the empty partition wrote no group
+    assert frames.rows() == 3
+    assert frames.select(["pair_id"]).concat()["pair_id"].tolist() == ["a", "b", "c"]
+    pd.testing.assert_frame_equal(frames.concat(), FramesDataset(path).load())
+    FramesDataset(path).save(_parts()[2])  # a table of no rows still has its columns
+    assert list(FramesDataset(path, load_frames=True).load().concat()) == list(_parts()[2])

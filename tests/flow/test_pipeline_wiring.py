@@ -78,10 +78,44 @@ def test_the_partition_stages_run_in_memory_and_set_a_flagged_document_aside(
 
     outputs = SequentialRunner().run(partition_stages, catalog)
 
-    done = outputs[f"{SKILL}.partition_done"].load()
-    assert done["partition"] == WHOLE and done["complete"] and done["pairs"] > 0
+    summary = outputs[f"{SKILL}.partition_summary@json"].load()
+    assert summary["partition"] == WHOLE and summary["complete"]
+    assert summary["stages"]["pairs"] > 0 and summary["documents"] == 3
+    documents = summary["document_fates"]
+    fates = dict(zip(documents["source_path"], documents["set_aside"], strict=True))
+    assert fates["injected.txt"].startswith("prompt_injection") and fates["bees.txt"] is None
     quarantined = outputs[f"{SKILL}.quarantined_documents"].load()
     assert quarantined["source_path"].tolist() == ["empty.txt"]
     asked = " ".join(fake_teacher.prompts)
     assert "moon pulls the sea" in asked and "flowers" in asked
     assert "PWNED" not in asked  # checked before the plan: no call was made about it
+
+
+def test_the_last_step_finds_the_partitions_through_its_datasets() -> None:
+    """No node takes the partition index or the runtime partition as plumbing but the one that
+    picks the partition; the gather reads the partitions' outputs as `@partitions`, which Kedro
+    sees are the partition stages' outputs, so the flow's only free inputs are the user's and
+    no node takes an input only to be ordered."""
+    flow = create_flow_pipeline(SKILL)
+    nodes = {node.name.removeprefix(f"{SKILL}."): node for node in flow.nodes}
+    plumbing = {f"{SKILL}.partition_index", "params:partition"}
+    assert {name for name, node in nodes.items() if plumbing & set(node.inputs)} == {
+        "pick_partition"
+    }
+    assert len(nodes["build_run_report"].inputs) <= 8
+    assert flow.inputs() == {
+        f"{SKILL}.raw_documents",
+        f"{SKILL}.skill",
+        f"{SKILL}.dataset_card_template",
+        f"params:{SKILL}",
+        "params:partition",
+        "params:evaluation",
+        "params:dataset_card",
+        "teacher_llm",
+        "judge_llm",
+        "eval_sets",
+        "curation_rules",
+    }
+    order = [node.name.removeprefix(f"{SKILL}.") for node in flow.nodes]  # topological
+    assert order.index("judge_flow_pairs") < order.index("select_partitioned_pairs")
+    assert order.index("summarize_partition") < order.index("build_run_report")

@@ -78,9 +78,8 @@ def test_a_rerun_finishes_what_failed_and_pays_only_for_it(
         first = _run(project, failing.base_url, budget_usd=cost / 3)
     assert first["failures"][fault]["retried_on_rerun"]
     assert len(latest_pairs(project)) < len(uninterrupted_pairs)
-    marker = json.loads(
-        (project / f"data/02_intermediate/{SKILL}/partitions/00000-of-00001/done.json").read_text()
-    )
+    partitions = project / f"data/02_intermediate/{SKILL}/partitions"
+    marker = json.loads((partitions / "00000-of-00001/summary.json").read_text())
     assert marker["complete"] is False and marker["failures"][fault]["requests"] > 0
 
     again = fast_server()

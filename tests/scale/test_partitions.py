@@ -15,6 +15,7 @@ from agentinstruct.flow.partitions import (
     is_done,
     partition_count,
     partition_documents,
+    partition_entry,
     partition_of,
 )
 from agentinstruct.flow.skill_dataset import SkillDataset
@@ -55,8 +56,8 @@ def test_a_partition_finished_by_an_older_flow_runs_again() -> None:
     the plan) is not done: its stored pairs were made the old way."""
     skills = PROJECT_ROOT / "conf/base/skills"
     skill = SkillDataset(str(skills / SKILL), str(skills / "_shared")).load()
-    index = {"partitions": [{"fingerprint": "abc"}]}
-    expected = completion_marker(index, WHOLE, FlowParams(), skill)
+    index = {"documents": 1, "partitions": [{"name": "a", "fingerprint": "f", "target_pairs": 5}]}
+    expected = completion_marker(partition_entry(index, WHOLE), FlowParams(), skill)
     assert is_done({**expected, "complete": True}, expected)
     older = {key: value for key, value in expected.items() if key != "flow_version"}
     assert not is_done({**older, "complete": True}, expected)
@@ -74,6 +75,7 @@ def test_target_pairs_are_shared_in_proportion_and_add_up() -> None:
     parts, index = partition_documents(documents, params, skill)
     assert len(parts) == 4 and sum(len(part) for part in parts.values()) == 30
     assert sum(entry["target_pairs"] for entry in index["partitions"]) == 50
+    assert partition_entry(index, WHOLE)["target_pairs"] == 50  # one session plans them all
     assert [entry["documents"] for entry in index["partitions"]] == [
         len(part) for part in parts.values()
     ]

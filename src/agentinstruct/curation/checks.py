@@ -2,6 +2,7 @@
 and of every seed document; the quality columns they fill, and every reason a pair can fail."""
 
 import json
+import logging
 import math
 from typing import Any
 
@@ -18,6 +19,8 @@ from agentinstruct.ids import stable_id
 from agentinstruct.params import CurationParams
 from agentinstruct.schemas.frames import QualityColumns, to_plain
 from agentinstruct.schemas.llm_outputs import JUDGE_DIMENSIONS
+
+logger = logging.getLogger(__name__)
 
 # Every check a pair meets, in order (the funnel's order): its name is the reason a pair is
 # rejected for. Adding one: `register(ArtifactCheck(...))` (and its phrase list in rules.yml).
@@ -57,6 +60,28 @@ def reasons() -> tuple[str, ...]:
 
 def _artifact_checks() -> list[ArtifactCheck]:
     return [check for check in CHECKS if isinstance(check, ArtifactCheck)]
+
+
+def unread_phrase_lists(rules: CurationRules) -> list[str]:
+    """Phrase lists of rules.yml beyond the built-in ones that no registered check names
+    (`ArtifactCheck.phrases`): a misspelt key, or a check this process has not registered."""
+    named = {check.phrases for check in _artifact_checks()}
+    return sorted(set(rules.model_extra or {}) - named)
+
+
+_WARNED: set[tuple[str, ...]] = set()
+
+
+def _warn_unread(rules: CurationRules) -> None:
+    """Once per process for the same lists: every partition's checks would say it again."""
+    unread = tuple(unread_phrase_lists(rules))
+    if unread and unread not in _WARNED:
+        _WARNED.add(unread)
+        logger.warning(
+            "conf/base/curation/rules.yml: no registered check reads %s (misspelt? a check of "
+            'your own names its list: ArtifactCheck(..., phrases="<list>"))',
+            ", ".join(unread),
+        )
 
 
 # The columns curation adds, as the Pandera model declares them (one definition).
@@ -130,6 +155,7 @@ def check_pairs(
     params: CurationParams,
 ) -> pd.DataFrame:
     """The deterministic checks: artifacts, benchmark overlap, closed-format answers."""
+    _warn_unread(rules)
     chats = _chats(pairs)
     artifact_checks = _artifact_checks()
     found = (
@@ -169,8 +195,9 @@ def check_pairs(
                 "reasons": ordered(reasons),
             }
         )
-    # columns of an earlier curation of the same rows are replaced, not duplicated
-    carried = pairs.reset_index(drop=True).drop(columns=QUALITY_COLUMNS, errors="ignore")
+    # columns of an earlier curation of the same rows (and its choice) are replaced, not kept
+    earlier = [*QUALITY_COLUMNS, "duplicate_of"]
+    carried = pairs.reset_index(drop=True).drop(columns=earlier, errors="ignore")
     return pd.concat([carried, pd.DataFrame(rows, columns=QUALITY_COLUMNS)], axis=1)
 
 
@@ -184,7 +211,6 @@ def _unchecked(detail: str) -> dict[str, Any]:
         **{f"judge_{dimension}": pd.NA for dimension in JUDGE_DIMENSIONS},
         "judge_rationale": None,
         "judge_agrees": pd.NA,
-        "duplicate_of": None,
     }
 
 

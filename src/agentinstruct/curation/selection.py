@@ -87,14 +87,7 @@ def _thresholds(
     """One frame's pairs with the reasons found so far (a set each), the judge's included, and
     what ranks them inside a duplicate cluster; no text."""
     judged_columns = [f"judge_{name}" for name in (*RANKING_DIMENSIONS, *params.judge.min_scores)]
-    columns = [
-        "pair_id",
-        "reasons",
-        "verification",
-        "judge_agrees",
-        "duplicate_of",
-        *judged_columns,
-    ]
+    columns = ["pair_id", "reasons", "verification", "judge_agrees", *judged_columns]
     records = judged[[c for c in dict.fromkeys(columns) if c in judged.columns]].to_dict("records")
     reasons = [set(json.loads(pair["reasons"])) for pair in records]
     thresholds = params.judge.min_scores if params.judge.enabled else {}
@@ -112,13 +105,7 @@ def _thresholds(
     return pd.DataFrame(
         {
             "pair_id": [pair["pair_id"] for pair in records],
-            "duplicate_of": pd.Series(
-                [
-                    None if pd.isna(pair["duplicate_of"]) else pair["duplicate_of"]
-                    for pair in records
-                ],
-                dtype=object,
-            ),
+            "duplicate_of": pd.Series([None] * len(records), dtype=object),  # set by the choice
             "reasons": reasons,
             "score": [_score(pair) for pair in records],
             **{column: judged[column].to_numpy() for column in carried},

@@ -1,11 +1,13 @@
 """A table as one Parquet or JSON Lines file, saved from a frame or from frames one at a time.
 
 A run's gather writes every partition's pairs, calls and exports into one file each; handed a
-frame at a time (`agentinstruct.flow.partitions.Frames`), this dataset writes them as they
+frame at a time (`agentinstruct.datasets.frames.Frames`), this dataset writes them as they
 come, so the writer never holds more than one partition's rows. Each frame is checked by the
 Pandera model given as `schema` before it is written (Kedro's `validator:` checks whole values,
 which a stream of frames is not; declare it with `on: [load]` for loads). Loading returns one
-frame, as pandas' datasets do.
+frame, as pandas' datasets do; with `load_frames` (the catalog's `@frames` form of a table) it
+returns `Frames` that read the Parquet file a row group at a time (each frame written is one
+or more row groups), so a later node reads the table a partition at a time too.
 """
 
 import importlib
@@ -20,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from kedro.io.core import DatasetError, Version
 
+from agentinstruct.datasets.frames import Frames
 from agentinstruct.datasets.versioned_file import VersionedFileDataset
 
 
@@ -54,14 +57,37 @@ class FramesDataset(VersionedFileDataset[pd.DataFrame, pd.DataFrame | Iterable[p
         schema: str | None = None,
         version: Version | None = None,
         metadata: dict[str, Any] | None = None,
+        load_frames: bool = False,
     ) -> None:
-        """`schema`: dotted path of the Pandera `DataFrameModel` each saved frame must pass."""
+        """`schema`: dotted path of the Pandera `DataFrameModel` each saved frame must pass;
+        `load_frames`: load lazily, as `Frames` of the file's row groups."""
         super().__init__(filepath, version, metadata)
         self._format = file_format
         self._schema_path = schema
+        self._load_frames = load_frames
 
-    def load(self) -> pd.DataFrame:
-        with self._fs.open(self._load_path_str(), mode="rb") as file:
+    def load(self) -> pd.DataFrame | Frames:  # type: ignore[override]
+        path = self._load_path_str()  # the version loaded now, whenever the frames are read
+        if self._load_frames:
+            return self._row_groups(path)
+        return self._read(path)
+
+    def _row_groups(self, path: str) -> Frames:
+        if self._format != "parquet":
+            return Frames((lambda: self._read(path),))
+        with self._fs.open(path, mode="rb") as file:
+            groups = pq.ParquetFile(file).num_row_groups
+        if not groups:  # a table of no rows: one empty frame, with its columns
+            return Frames((lambda: self._read(path),))
+
+        def group(number: int) -> pd.DataFrame:
+            with self._fs.open(path, mode="rb") as file:
+                return pq.ParquetFile(file).read_row_group(number).to_pandas()
+
+        return Frames(tuple((lambda number=number: group(number)) for number in range(groups)))
+
+    def _read(self, path: str) -> pd.DataFrame:
+        with self._fs.open(path, mode="rb") as file:
             if self._format == "parquet":
                 return pd.read_parquet(file)
             return pd.read_json(file, lines=True, dtype=False)
@@ -117,4 +143,9 @@ class FramesDataset(VersionedFileDataset[pd.DataFrame, pd.DataFrame | Iterable[p
                     writer.write_table(table)
 
     def _describe(self) -> dict[str, Any]:
-        return {**super()._describe(), "file_format": self._format, "schema": self._schema_path}
+        return {
+            **super()._describe(),
+            "file_format": self._format,
+            "schema": self._schema_path,
+            "load_frames": self._load_frames,
+        }

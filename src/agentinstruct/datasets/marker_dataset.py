@@ -1,8 +1,8 @@
 """A small JSON file that says a step finished, and loads as None where it has not.
 
-A partition's session ends by writing one (`partition_done`): the partitioned run skips a
-partition whose marker matches its documents and params, and the gather's nodes take it as an
-input so that a single `whole` session still runs them after the partition's stages.
+A partition's session ends by writing one (`partition_summary`): the partitioned run skips a
+partition whose summary matches its documents and params, and the run report adds up the
+counts the summaries carry.
 """
 
 import json

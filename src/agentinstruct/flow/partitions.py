@@ -12,25 +12,29 @@ between the others. Names carry the count (`00003-of-00008`), so partitions of a
 are never mistaken for the current ones.
 
 Without a `partition` runtime parameter (`whole`, e.g. a plain `session.run`), one session runs
-every stage on the whole corpus, as before partitions existed.
+every stage on the whole corpus, as before partitions existed. Which partitions a node reads is
+never a node's business: `pick_partition` resolves the session's partition once, and the last
+step reads every partition's outputs through `PartitionsDataset`.
 """
 
 import hashlib
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import pandas as pd
 
 from agentinstruct.curation.checks import reasons, set_aside_documents
+from agentinstruct.datasets.partitions_dataset import WHOLE
 from agentinstruct.flow.plan import check_plan_size, plan_run
 from agentinstruct.ids import stable_id
 from agentinstruct.params import FlowParams
 from agentinstruct.schemas.frames import PlanSchema, frame_of, is_permanent
 from agentinstruct.skill import Skill
 
-WHOLE = "whole"
+# The runtime `partition` of the last step's session (tag `gather`): every partition of the
+# index (`PartitionsDataset`); a session left at the default `whole` runs everything at once.
+ALL_PARTITIONS = "all"
 Loaders = Mapping[str, Callable[[], pd.DataFrame]]
 
 
@@ -105,10 +109,22 @@ def partition_names(index: Mapping[str, Any]) -> list[str]:
     return [entry["name"] for entry in index["partitions"]]
 
 
-def _entry(index: Mapping[str, Any], partition: str) -> dict[str, Any]:
+def partition_entry(index: Mapping[str, Any], partition: str) -> dict[str, Any]:
+    """What a session needs of its partition: its name, documents, fingerprint and share of
+    `plan.target_pairs`; for a `whole` run, all of them (the shares add up to the target)."""
+    if partition == WHOLE:
+        entries = index["partitions"]
+        shares = [entry["target_pairs"] for entry in entries]
+        return {
+            "name": WHOLE,
+            "documents": index["documents"],
+            "fingerprint": stable_id(*(entry["fingerprint"] for entry in entries)),
+            "target_pairs": None if None in shares else sum(shares),
+            "reads": partition_names(index),
+        }
     for entry in index["partitions"]:
         if entry["name"] == partition:
-            return entry
+            return {**entry, "reads": [partition]}
     raise ValueError(
         f"partition {partition!r} is not one of this corpus's partitions "
         f"({', '.join(partition_names(index))}); ingest again, or run without `partition`"
@@ -117,12 +133,13 @@ def _entry(index: Mapping[str, Any], partition: str) -> dict[str, Any]:
 
 def pick_partition(
     document_partitions: Loaders, partition_index: dict[str, Any], partition: str
-) -> pd.DataFrame:
-    """The documents of one partition, or of every partition for a `whole` run."""
-    names = partition_names(partition_index) if partition == WHOLE else [partition]
-    for name in names:
-        _entry(partition_index, name)
-    return pd.concat([document_partitions[name]() for name in names], ignore_index=True)
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The documents of the session's partition (every partition's for a `whole` run), and
+    the partition's entry (`partition_entry`): the one node that reads the index and the
+    runtime partition; the later stages take the entry."""
+    entry = partition_entry(partition_index, partition)
+    documents = [document_partitions[name]() for name in entry["reads"]]
+    return pd.concat(documents, ignore_index=True), entry
 
 
 def plan_partition(
@@ -130,16 +147,15 @@ def plan_partition(
     document_checks: pd.DataFrame,
     skill: Skill,
     params: FlowParams,
-    partition_index: dict[str, Any],
-    partition: str,
+    partition: dict[str, Any],
 ) -> pd.DataFrame:
-    """The run plan of one partition: its share of `plan.target_pairs` (all of it when whole),
-    of the chunks of documents the document checks did not set aside."""
+    """The run plan of one partition: its share of `plan.target_pairs`, of the chunks of
+    documents the document checks did not set aside."""
     set_aside = set_aside_documents(document_checks, params.curation)
     if set_aside:
         chunks = chunks[~chunks["doc_id"].isin(set_aside)]
-    if partition != WHOLE and params.plan.target_pairs is not None:
-        share = _entry(partition_index, partition)["target_pairs"]
+    share = partition["target_pairs"]
+    if share is not None:
         if not share:
             return frame_of(PlanSchema, [])
         params = params.model_copy(
@@ -150,23 +166,20 @@ def plan_partition(
 
 # Raised when what a finished partition holds changes without a params or prompt change, so
 # partitions finished before run again (from the cache): 2, document checks before the plan;
-# 3, the judge's comparison in its own column (judge_agrees).
-FLOW_VERSION = 3
+# 3, the judge's comparison in its own column (judge_agrees); 4, the partition's summary
+# carries the counts the run report adds up, and judged pairs no longer carry duplicate_of.
+FLOW_VERSION = 4
 
 
 def completion_marker(
-    partition_index: Mapping[str, Any], partition: str, params: FlowParams, skill: Skill
+    partition: Mapping[str, Any], params: FlowParams, skill: Skill
 ) -> dict[str, Any]:
-    """What a partition ran on: its documents, the flow's params, the skill's prompts, the
-    flow's version and the registered checks. A partition whose marker still matches need not
-    run again."""
-    if partition == WHOLE:
-        fingerprint = stable_id(*(entry["fingerprint"] for entry in partition_index["partitions"]))
-    else:
-        fingerprint = _entry(partition_index, partition)["fingerprint"]
+    """What a partition (`partition_entry`) ran on: its documents, the flow's params, the
+    skill's prompts, the flow's version and the registered checks. A partition whose summary
+    still matches need not run again."""
     return {
-        "partition": partition,
-        "fingerprint": fingerprint,
+        "partition": partition["name"],
+        "fingerprint": partition["fingerprint"],
         "flow_version": FLOW_VERSION,
         "checks": list(reasons()),  # a check registered since: its pairs meet it
         "params_hash": stable_id(params.model_dump_json()),
@@ -190,89 +203,7 @@ def failures_by_reason(call_logs: Iterable[pd.DataFrame]) -> dict[str, dict[str,
     return dict(sorted(failures.items()))
 
 
-def mark_partition_done(
-    judged_pairs: pd.DataFrame,
-    partition_index: dict[str, Any],
-    partition: str,
-    params: FlowParams,
-    skill: Skill,
-    **call_logs: pd.DataFrame,
-) -> dict[str, Any]:
-    """The marker a partition's session ends with (it takes the last stage's outputs so that it
-    runs last). A partition with failures a re-run would ask again is not `complete`: the next
-    run runs it again, its answers from the cache, and asks only what failed."""
-    failures = failures_by_reason(call_logs.values())
-    return {
-        **completion_marker(partition_index, partition, params, skill),
-        "complete": not any(entry["retried_on_rerun"] for entry in failures.values()),
-        "failures": failures,
-        "pairs": len(judged_pairs),
-        "judge_calls": len(call_logs.get("judge_llm_calls", ())),
-    }
-
-
 def is_done(marker: Mapping[str, Any], expected: Mapping[str, Any]) -> bool:
     """Whether a partition's marker says it ran on what it would run on now, and finished."""
     matches = all(marker.get(key) == value for key, value in expected.items())
     return matches and marker.get("complete", True)
-
-
-def gathered_names(partition_index: Mapping[str, Any], partition: str) -> list[str]:
-    """The partitions whose outputs a gather reads: those of the index, or `whole`."""
-    return [WHOLE] if partition == WHOLE else partition_names(partition_index)
-
-
-@dataclass(frozen=True)
-class Frames:
-    """Frames loaded one at a time, again on every iteration: what a gather node hands a
-    dataset that saves frame by frame (`agentinstruct.datasets.FramesDataset`), so the gather
-    never holds every partition's rows at once."""
-
-    loaders: tuple[Callable[[], pd.DataFrame], ...]
-    columns: tuple[str, ...] | None = None
-
-    def __iter__(self) -> Iterator[pd.DataFrame]:
-        for load in self.loaders:
-            frame = load()
-            yield frame if self.columns is None else frame[list(self.columns)]
-
-    def __add__(self, other: "Frames") -> "Frames":
-        return Frames(self.loaders + other.loaders, self.columns)
-
-
-def partition_frames(
-    partitions: Loaders,
-    partition_index: Mapping[str, Any],
-    partition: str,
-    columns: list[str] | None = None,
-) -> Frames:
-    """Every partition's frame, in index order, keeping only `columns` if given."""
-    names = gathered_names(partition_index, partition)
-    missing = [name for name in names if name not in partitions]
-    if missing:
-        raise ValueError(
-            f"partitions {missing} have not run yet; run the flow again (complete partitions are"
-            " skipped)"
-        )
-    return Frames(
-        tuple(partitions[name] for name in names), None if columns is None else tuple(columns)
-    )
-
-
-def gather(
-    partitions: Loaders,
-    partition_index: Mapping[str, Any],
-    partition: str,
-    columns: list[str] | None = None,
-) -> pd.DataFrame:
-    """One frame from every partition's (in index order), keeping only `columns` if given, so
-    what a report needs from large frames is held without their text."""
-    return pd.concat(
-        list(partition_frames(partitions, partition_index, partition, columns)), ignore_index=True
-    )
-
-
-def gathered_rows(partitions: Loaders, partition_index: Mapping[str, Any], partition: str) -> int:
-    """How many rows the partitions hold, loading one partition at a time."""
-    names = gathered_names(partition_index, partition)
-    return sum(len(partitions[name]()) for name in names)

@@ -13,9 +13,7 @@ from agentinstruct.flow.chunking import chunk_documents
 from agentinstruct.flow.dataset_card import write_dataset_card
 from agentinstruct.flow.gather import (
     EXPORTS,
-    GATHERED_FOR_REPORT,
     STAGE_CALL_LOGS,
-    build_partitioned_report,
     export_partitioned_pairs,
     gather_call_logs,
     gather_pairs,
@@ -24,13 +22,9 @@ from agentinstruct.flow.gather import (
 )
 from agentinstruct.flow.ingestion import ingest_documents
 from agentinstruct.flow.instructions import generate_seed_instructions
-from agentinstruct.flow.partitions import (
-    mark_partition_done,
-    partition_documents,
-    pick_partition,
-    plan_partition,
-)
+from agentinstruct.flow.partitions import partition_documents, pick_partition, plan_partition
 from agentinstruct.flow.refinement import refine_instructions
+from agentinstruct.flow.report import build_run_report, summarize_partition
 from agentinstruct.flow.transformation import transform_passages
 
 TEACHER = "teacher_llm"
@@ -43,10 +37,25 @@ SHARED_INPUTS = {TEACHER, JUDGE, "eval_sets", "curation_rules"}
 # Tags of the three steps of a partitioned run (see flow/partitions.py): the corpus once, then
 # each partition in a session of its own, then the gather.
 CORPUS, PARTITION_TAG, GATHER = "corpus", "partition", "gather"
-# The gather's nodes read every partition's outputs through `<name>_partitions` views, which
-# Kedro cannot see are the partition stages' outputs; this marker, written last by a
-# partition's session, orders them after those stages when one session runs everything.
-DONE = "partition_done"
+
+
+def _one(name: str) -> str:
+    """A partition's output as its session writes and reads it: one frame (Kedro transcoding:
+    the same data as `_every(name)`, so Kedro orders their readers after its writer)."""
+    return f"{name}@pandas"
+
+
+def _every(name: str) -> str:
+    """Every partition's `name` of the run, as `Frames` (`PartitionsDataset`)."""
+    return f"{name}@partitions"
+
+
+def _lazy(name: str) -> str:
+    """A table of the run read back a row group at a time, as `Frames`."""
+    return f"{name}@frames"
+
+
+CALL_LOGS = [f"{stage}_llm_calls" for stage in STAGE_CALL_LOGS]
 
 
 def _corpus() -> list[Node]:
@@ -73,7 +82,7 @@ def _partition() -> list[Node]:
         Node(
             pick_partition,
             inputs=["document_partitions", "partition_index", PARTITION],
-            outputs="documents",
+            outputs=["documents", "this_partition"],
             name="pick_partition",
             tags=["ingestion"],
         ),
@@ -95,14 +104,7 @@ def _partition() -> list[Node]:
         ),
         Node(
             plan_partition,
-            inputs={
-                "chunks": "chunks",
-                "document_checks": "document_checks",
-                "skill": "skill",
-                "params": "params:flow",
-                "partition_index": "partition_index",
-                "partition": PARTITION,
-            },
+            inputs=["chunks", "document_checks", "skill", "params:flow", "this_partition"],
             outputs="run_plan",
             name="plan_partition",
             tags=["plan"],
@@ -110,35 +112,35 @@ def _partition() -> list[Node]:
         Node(
             transform_passages,
             inputs=["chunks", "run_plan", "skill", "params:flow", TEACHER],
-            outputs=["transformed_passages", "transformation_llm_calls"],
+            outputs=["transformed_passages", _one("transformation_llm_calls")],
             name="transform_passages",
             tags=["transformation"],
         ),
         Node(
             generate_seed_instructions,
             inputs=["transformed_passages", "run_plan", "skill", "params:flow", TEACHER],
-            outputs=["seed_instructions", "instruction_llm_calls"],
+            outputs=["seed_instructions", _one("instruction_llm_calls")],
             name="generate_seed_instructions",
             tags=["instructions"],
         ),
         Node(
             refine_instructions,
             inputs=["seed_instructions", "skill", "params:flow", TEACHER],
-            outputs=["refined_instructions", "refinement_llm_calls"],
+            outputs=["refined_instructions", _one("refinement_llm_calls")],
             name="refine_instructions",
             tags=["refinement"],
         ),
         Node(
             answer_instructions,
             inputs=["seed_instructions", "refined_instructions", "skill", "params:flow", TEACHER],
-            outputs=["answered_tasks", "answer_llm_calls"],
+            outputs=["answered_tasks", _one("answer_llm_calls")],
             name="answer_instructions",
             tags=["answers"],
         ),
         Node(
             assemble_pairs,
             inputs=["answered_tasks", "skill"],
-            outputs="pairs",
+            outputs=_one("pairs"),
             name="assemble_pairs",
             tags=["assembly"],
         ),
@@ -146,7 +148,7 @@ def _partition() -> list[Node]:
         # deduplication needs every pair and runs in the gather (select_partitioned_pairs).
         Node(
             check_flow_pairs,
-            inputs=["pairs", "eval_sets", "curation_rules", "params:flow"],
+            inputs=[_one("pairs"), "eval_sets", "curation_rules", "params:flow"],
             outputs="checked_pairs",
             name="check_flow_pairs",
             tags=["curation"],
@@ -154,83 +156,78 @@ def _partition() -> list[Node]:
         Node(
             judge_flow_pairs,
             inputs=["checked_pairs", "skill", "curation_rules", "params:flow", JUDGE],
-            outputs=["judged_pairs", "judge_llm_calls"],
+            outputs=[_one("judged_pairs"), _one("judge_llm_calls")],
             name="judge_flow_pairs",
             tags=["curation"],
         ),
+        # Last: it takes every stage's call log, the judge's included.
         Node(
-            mark_partition_done,
+            summarize_partition,
             inputs={
-                "judged_pairs": "judged_pairs",
-                "partition_index": "partition_index",
-                "partition": PARTITION,
+                **{
+                    name: name
+                    for name in (
+                        "documents",
+                        "document_checks",
+                        "chunks",
+                        "run_plan",
+                        "transformed_passages",
+                        "seed_instructions",
+                        "refined_instructions",
+                    )
+                },
+                "pairs": _one("pairs"),
+                "partition": "this_partition",
                 "params": "params:flow",
                 "skill": "skill",
-                **{f"{stage}_llm_calls": f"{stage}_llm_calls" for stage in STAGE_CALL_LOGS},
+                **{calls: _one(calls) for calls in CALL_LOGS},
             },
-            outputs="partition_done",
-            name="mark_partition_done",
-            tags=["curation"],
+            outputs="partition_summary@json",
+            name="summarize_partition",
+            tags=["reporting"],
         ),
     ]
     return [node.tag(PARTITION_TAG) for node in nodes]
-
-
-def _gathered(name: str) -> str:
-    return f"{name}_partitions"
 
 
 def _gather() -> list[Node]:
     return [
         Node(
             gather_pairs,
-            inputs=[_gathered("pairs"), "partition_index", PARTITION, DONE],
+            inputs=_every("pairs"),
             outputs=["generated_pairs_jsonl", "generated_pairs"],
             name="gather_pairs",
             tags=["assembly", GATHER],
         ),
         Node(
             gather_call_logs,
-            inputs={
-                "partition_index": "partition_index",
-                "partition": PARTITION,
-                "partition_done": DONE,
-                **{stage: _gathered(f"{stage}_llm_calls") for stage in STAGE_CALL_LOGS},
-            },
-            outputs="llm_calls",
+            inputs={calls: _every(calls) for calls in CALL_LOGS},
+            outputs=_one("llm_calls"),
             name="gather_call_logs",
             tags=["reporting", GATHER],
         ),
         Node(
             select_partitioned_pairs,
-            inputs=[
-                _gathered("judged_pairs"),
-                "partition_index",
-                PARTITION,
-                DONE,
-                "params:flow",
-                EVALUATION,
-            ],
+            inputs=[_every("judged_pairs"), "params:flow", EVALUATION],
             outputs="pair_decisions",
             name="select_partitioned_pairs",
             tags=["curation", GATHER],
         ),
         Node(
             split_partitioned_pairs,
-            inputs=[_gathered("judged_pairs"), "pair_decisions", "partition_index", PARTITION],
-            outputs=["curated_pairs", "rejected_pairs"],
+            inputs=[_every("judged_pairs"), "pair_decisions"],
+            outputs=[_one("curated_pairs"), _one("rejected_pairs")],
             name="split_partitioned_pairs",
             tags=["curation", GATHER],
         ),
         Node(
             export_partitioned_pairs,
-            inputs=[_gathered("judged_pairs"), "pair_decisions", "partition_index", PARTITION],
+            inputs=_lazy("curated_pairs"),
             outputs=EXPORTS,
             name="export_partitioned_pairs",
             tags=["exports", GATHER],
         ),
-        # The card describes the published data, so it reads the `hf` export back (which also
-        # orders it after the exports).
+        # The card describes the published data, so it reads the `hf` export back.
         Node(
             write_dataset_card,
             inputs=[
@@ -246,21 +243,19 @@ def _gather() -> list[Node]:
             tags=["exports", GATHER],
         ),
         Node(
-            build_partitioned_report,
-            inputs={
-                "input_files": "input_files",
-                "quarantined_documents": "quarantined_documents",
-                "partition_index": "partition_index",
-                "partition": PARTITION,
-                "partition_done": DONE,
-                **{name: _gathered(name) for name in GATHERED_FOR_REPORT},
-                "pair_decisions": "pair_decisions",
-                "judged_pairs": _gathered("judged_pairs"),
-                "skill": "skill",
-                "params": "params:flow",
-            },
+            build_run_report,
+            inputs=[
+                "input_files",
+                "quarantined_documents",
+                _every("partition_summary"),
+                _lazy("curated_pairs"),
+                _lazy("rejected_pairs"),
+                _lazy("llm_calls"),
+                "skill",
+                "params:flow",
+            ],
             outputs="run_report",
-            name="build_partitioned_report",
+            name="build_run_report",
             tags=["reporting", GATHER],
         ),
     ]

@@ -3,7 +3,7 @@
 For each skill: one session ingests and splits the corpus (nodes tagged `corpus`); then each
 partition runs from chunking to the judge in a session of its own (`partition`), here one after
 another or on the workers of a Dask cluster; then one session gathers every partition's pairs
-for deduplication, the exports and the report (`gather`). A partition whose `done.json` matches
+for deduplication, the exports and the report (`gather`). A partition whose `summary.json` matches
 its documents, the flow's params and the skill's prompts is skipped, so a run that stopped half
 way resumes where it stopped, and its LLM calls come from the response cache anyway.
 """
@@ -23,13 +23,19 @@ from pathlib import Path
 from typing import Any
 
 from agentinstruct.datasets.marker_dataset import MarkerDataset
-from agentinstruct.flow.partitions import WHOLE, completion_marker, is_done, partition_names
+from agentinstruct.flow.partitions import (
+    ALL_PARTITIONS,
+    WHOLE,
+    completion_marker,
+    is_done,
+    partition_entry,
+    partition_names,
+)
 from agentinstruct.flow.pipeline import CORPUS, GATHER, PARTITION_TAG
 from agentinstruct.params import FlowParams
 from agentinstruct.scale.sessions import Project, run_session
 
 logger = logging.getLogger(__name__)
-GATHERED = "gather"  # the `partition` runtime param of the gather's session: every partition
 
 
 @dataclass(frozen=True)
@@ -129,7 +135,7 @@ class _Progress:
 
 
 def _pending(project: Project, skill: str) -> tuple[list[str], dict[str, Path]]:
-    """Ingest and split the corpus; the partitions that still need to run, and the marker file
+    """Ingest and split the corpus; the partitions that still need to run, and the summary file
     of every partition."""
     with project.session(partition=WHOLE) as session:
         session.run(pipeline_names=[skill], tags=[CORPUS])
@@ -137,8 +143,8 @@ def _pending(project: Project, skill: str) -> tuple[list[str], dict[str, Path]]:
         index = catalog.load(f"{skill}.partition_index")
         params = FlowParams.model_validate(catalog.load(f"params:{skill}"))
         skill_spec = catalog.load(f"{skill}.skill")
-        # the marker of the `whole` partition; the others sit beside it
-        whole_marker = Path(catalog.get(f"{skill}.partition_done")._describe()["filepath"])
+        # the summary of the `whole` partition; the others sit beside it
+        whole_marker = Path(catalog.get(f"{skill}.partition_summary@json")._describe()["filepath"])
     folder = whole_marker.parent.parent
     names = partition_names(index)
     _remove_stale(folder, names)
@@ -146,7 +152,8 @@ def _pending(project: Project, skill: str) -> tuple[list[str], dict[str, Path]]:
     pending = []
     for name, path in markers.items():
         marker = MarkerDataset(str(path)).load() or {}
-        if not is_done(marker, completion_marker(index, name, params, skill_spec)):
+        expected = completion_marker(partition_entry(index, name), params, skill_spec)
+        if not is_done(marker, expected):
             pending.append(name)
     return pending, markers
 
@@ -208,7 +215,7 @@ def run_partitioned(
         )
         tasks = [PartitionTask(project, skill, name, processes) for name in pending]
         executor(tasks, _Progress(skill, len(tasks)).finished)
-        gather_session = partial(run_session, project, skill, [GATHER], partition=GATHERED)
+        gather_session = partial(run_session, project, skill, [GATHER], partition=ALL_PARTITIONS)
         if len(names) > SESSIONS_PER_PROCESS:  # its own process, as a partition's session
             with _fresh_process() as child:
                 child.submit(gather_session).result()

@@ -195,7 +195,6 @@ class QualityColumns(pa.DataFrameModel):
         description="where the rules left the answer to the judge: whether it agrees with the"
         " reference; empty where it was not asked",
     )
-    duplicate_of: Series[str] = pa.Field(nullable=True, description="the kept pair of its cluster")
     reasons: Series[str] = pa.Field(description="JSON list of reasons to reject; [] when kept")
 
     @pa.check("reasons", name="json_list_of_strings")
@@ -207,13 +206,20 @@ class ScoredPairSchema(PairSchema, QualityColumns):
     """A generated pair with its curation columns, before the choice: kept or rejected."""
 
 
-class _Kept(pa.DataFrameModel):
+class _Chosen(pa.DataFrameModel):
+    """What the choice writes (curation/selection.py, its one writer): the cluster of a
+    near-duplicate, found across the whole run."""
+
+    duplicate_of: Series[str] = pa.Field(nullable=True, description="the kept pair of its cluster")
+
+
+class _Kept(_Chosen):
     @pa.check("reasons", name="no_reasons")
     def _kept(cls, column: Series[str]) -> Series[bool]:
         return column == "[]"
 
 
-class _Rejected(pa.DataFrameModel):
+class _Rejected(_Chosen):
     @pa.check("reasons", name="at_least_one_reason")
     def _rejected(cls, column: Series[str]) -> Series[bool]:
         return column != "[]"
