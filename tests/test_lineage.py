@@ -18,6 +18,13 @@ def test_every_pair_walks_back_to_its_source_document(project, fake_teacher):
         pairs = catalog.load(f"{SKILL}.generated_pairs")
         # the name these had before (a catalog alias of the same files) loads the same rows
         assert catalog.load(f"{SKILL}.pairs_parquet").equals(pairs)
+        # one file under several names: the plain ones load what the flow's forms read
+        judged = catalog.load(f"{SKILL}.judged_pairs@partitions").concat()
+        assert catalog.load(f"{SKILL}.judged_pairs").equals(judged)
+        kept = catalog.load(f"{SKILL}.curated_pairs@frames").concat()
+        assert catalog.load(f"{SKILL}.curated_pairs").equals(kept)
+        summary = catalog.load(f"{SKILL}.partition_summary")
+        assert catalog.load(f"{SKILL}.partition_done") == summary and summary["complete"]
         frames = lineage_frames(catalog, SKILL)
         chains = {pair_id: lineage(pair_id, *frames) for pair_id in pairs["pair_id"]}
 
