@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from agentinstruct.flow.partitions import WHOLE
+from agentinstruct.datasets.partitions_dataset import WHOLE
 
 
 def run_frame(

@@ -356,7 +356,7 @@ def test_a_registered_check_brings_its_reason_column_and_funnel_step(monkeypatch
         ArtifactCheck(
             name="shouting",
             find=lambda chat, rules, params: rules.find("shouting", chat.assistant),
-            phrases="shouting",
+            phrases=("shouting",),
         )
     )
     assert checks.unread_phrase_lists(rules) == []

@@ -54,6 +54,8 @@ def test_every_pair_is_kept_or_rejected_and_flagged_documents_cost_no_call(
     asked = [" ".join(prompt.split()) for prompt in fake_teacher.prompts]
     assert asked and not any("PWNED" in prompt or opening in prompt for prompt in asked)
     assert report["inputs"]["documents_set_aside"] == 2
+    used = [entry for path, entry in fates.items() if path not in ("injected.txt", "volcanoes.md")]
+    assert used and all(entry["status"] == "used" and "reason" not in entry for entry in used)
     flagged = report["curation"]["flagged_documents"]
     assert [d["source_path"] for d in flagged["prompt_injection"]] == ["injected.txt"]
     assert flagged["contamination"] == [

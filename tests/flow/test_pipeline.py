@@ -4,6 +4,7 @@ import json
 
 import pandas as pd
 import pytest
+from kedro.framework.session import KedroSession
 from kedro.io import Version
 from kedro_datasets.pandas import ParquetDataset
 
@@ -117,3 +118,16 @@ def test_editing_one_prompt_reruns_only_the_calls_it_feeds(project, fake_teacher
     assert usage["answers"]["new_calls"] == usage["answers"]["requests"] > 0
     for stage in ["transformation", "seed_instructions", "refinement.suggest", "refinement.edit"]:
         assert usage[stage]["new_calls"] == 0, stage
+
+
+@pytest.mark.slow
+def test_a_run_can_start_from_any_partition_stage(project, fake_teacher) -> None:
+    """`--from-nodes` past `pick_partition`: the partition it resolved is a dataset on disk,
+    so a later stage starts without it."""
+    run_pipeline(project, teacher_model=MODEL)
+    before = latest_report(project)
+    for node in ("plan_partition", "judge_flow_pairs", "summarize_partition"):
+        params = {"teacher_model": MODEL, "size_profile": "compact"}
+        with KedroSession.create(project_path=project, runtime_params=params) as session:
+            session.run(pipeline_names=[SKILL], from_nodes=[f"{SKILL}.{node}"])
+        assert latest_report(project)["stages"] == before["stages"], node

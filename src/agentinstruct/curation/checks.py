@@ -65,7 +65,7 @@ def _artifact_checks() -> list[ArtifactCheck]:
 def unread_phrase_lists(rules: CurationRules) -> list[str]:
     """Phrase lists of rules.yml beyond the built-in ones that no registered check names
     (`ArtifactCheck.phrases`): a misspelt key, or a check this process has not registered."""
-    named = {check.phrases for check in _artifact_checks()}
+    named = {name for check in _artifact_checks() for name in check.phrases}
     return sorted(set(rules.model_extra or {}) - named)
 
 
@@ -79,7 +79,7 @@ def _warn_unread(rules: CurationRules) -> None:
         _WARNED.add(unread)
         logger.warning(
             "conf/base/curation/rules.yml: no registered check reads %s (misspelt? a check of "
-            'your own names its list: ArtifactCheck(..., phrases="<list>"))',
+            'your own names its lists: ArtifactCheck(..., phrases=("<list>",)))',
             ", ".join(unread),
         )
 

@@ -33,13 +33,14 @@ class ArtifactCheck(PairCheck):
     a character) or None. Its evidence goes into the `artifacts` column (a JSON object, check ->
     evidence); `artifacts.<name>: false` in a skill's `curation:` params turns it off. A check
     that reads phrases finds them as `rules.find("<list>", text)`, the list in
-    conf/base/curation/rules.yml, and names that list in `phrases` (a list of rules.yml that no
-    registered check names is warned about: a misspelt key would otherwise check nothing)."""
+    conf/base/curation/rules.yml, and names the lists it reads in `phrases` (a list of
+    rules.yml that no registered check names is warned about: a misspelt key would otherwise
+    check nothing)."""
 
     find: Callable[[Conversation, CurationRules, ArtifactParams], str | None]
     column: str = "artifacts"
     step: str = "artifacts"
-    phrases: str | None = None
+    phrases: tuple[str, ...] = ()
 
     def enabled(self, params: ArtifactParams) -> bool:
         return bool(getattr(params, self.name, True))  # a check without a switch is on

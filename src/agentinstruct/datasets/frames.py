@@ -8,7 +8,7 @@ unless a node asks for it (`concat`).
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import pandas as pd
 
@@ -20,16 +20,24 @@ class Frames(Generic[Part]):
     """Parts loaded lazily, again on every iteration, in order: frames, or the small JSON
     summaries of a view of partitions (`Frames[dict]`)."""
 
-    loaders: tuple[Callable[[], Part], ...]
+    loaders: tuple[Callable[..., Part], ...]
     columns: tuple[str, ...] | None = None
+    # the loaders take `columns=` and read only those (a Parquet row group): a report that
+    # selects a few columns then never decodes the answers' text
+    reads_columns: bool = False
 
     def __iter__(self) -> Iterator[Part]:
         for load in self.loaders:
-            part = load()
-            yield part if self.columns is None else part[list(self.columns)]  # type: ignore[index]
+            if self.columns is None:
+                yield load()
+            elif self.reads_columns:
+                yield load(columns=list(self.columns))
+            else:
+                yield load()[list(self.columns)]  # type: ignore[index]
 
     def __add__(self, other: "Frames[Part]") -> "Frames[Part]":
-        return Frames(self.loaders + other.loaders, self.columns)
+        both = self.reads_columns and other.reads_columns
+        return Frames(self.loaders + other.loaders, self.columns, both)
 
     def __len__(self) -> int:
         """How many parts (not rows)."""
@@ -38,7 +46,7 @@ class Frames(Generic[Part]):
     def select(self, columns: list[str]) -> "Frames[Part]":
         """The same parts with only `columns`: what a report needs of large frames, without
         their text."""
-        return Frames(self.loaders, tuple(columns))
+        return Frames(self.loaders, tuple(columns), self.reads_columns)
 
     def concat(self) -> pd.DataFrame:
         """One frame of every part's rows (in memory: select the columns first)."""
@@ -47,8 +55,3 @@ class Frames(Generic[Part]):
     def rows(self) -> int:
         """How many rows the parts hold, loading one part at a time."""
         return sum(len(part) for part in self)  # type: ignore[arg-type]
-
-
-def frames_of(*parts: Any) -> Frames:
-    """Frames of values already in memory (tests, small runs)."""
-    return Frames(tuple((lambda part=part: part) for part in parts))

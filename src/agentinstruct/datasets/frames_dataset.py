@@ -14,6 +14,7 @@ import importlib
 import json
 import tempfile
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -80,11 +81,12 @@ class FramesDataset(VersionedFileDataset[pd.DataFrame, pd.DataFrame | Iterable[p
         if not groups:  # a table of no rows: one empty frame, with its columns
             return Frames((lambda: self._read(path),))
 
-        def group(number: int) -> pd.DataFrame:
+        def group(number: int, columns: list[str] | None = None) -> pd.DataFrame:
             with self._fs.open(path, mode="rb") as file:
-                return pq.ParquetFile(file).read_row_group(number).to_pandas()
+                return pq.ParquetFile(file).read_row_group(number, columns=columns).to_pandas()
 
-        return Frames(tuple((lambda number=number: group(number)) for number in range(groups)))
+        loaders = tuple(partial(group, number) for number in range(groups))
+        return Frames(loaders, reads_columns=True)
 
     def _read(self, path: str) -> pd.DataFrame:
         with self._fs.open(path, mode="rb") as file:

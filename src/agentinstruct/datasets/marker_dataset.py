@@ -19,4 +19,5 @@ class MarkerDataset(BytesDataset):
 
     def save(self, data: dict[str, Any]) -> None:  # type: ignore[override]
         self._fs.makedirs(str(self._filepath.parent), exist_ok=True)
-        super().save(json.dumps(data, indent=2).encode("utf-8"))
+        # strict JSON: a NaN would be written as `NaN`, which other readers refuse
+        super().save(json.dumps(data, indent=2, allow_nan=False).encode("utf-8"))

@@ -19,6 +19,9 @@ from agentinstruct.datasets.frames import Frames
 from agentinstruct.datasets.read_only import ReadOnlyDataset
 
 WHOLE = "whole"  # the partition of a single session that runs every stage on the whole corpus
+# The runtime `partition` of a partitioned run's last session (tag `gather`): every partition
+# of the index (any value but `whole` reads them all).
+ALL_PARTITIONS = "all"
 
 
 class PartitionsDataset(ReadOnlyDataset[Frames]):
@@ -66,9 +69,15 @@ class PartitionsDataset(ReadOnlyDataset[Frames]):
         datasets = [self._one(name) for name in self.names()]
         missing = [name for name, dataset in datasets if not dataset.exists()]
         if missing:
+            hint = (
+                f" (after a partitioned run, its last step reads every partition: add"
+                f" --params=partition={ALL_PARTITIONS})"
+                if self._partition == WHOLE
+                else ""
+            )
             raise DatasetError(
                 f"{self._path}: partitions {missing} have no {self._filename} yet; run the flow"
-                " again (complete partitions are skipped)"
+                f" again (complete partitions are skipped){hint}"
             )
         return Frames(tuple(dataset.load for _, dataset in datasets))
 

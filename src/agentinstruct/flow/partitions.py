@@ -32,9 +32,6 @@ from agentinstruct.params import FlowParams
 from agentinstruct.schemas.frames import PlanSchema, frame_of, is_permanent
 from agentinstruct.skill import Skill
 
-# The runtime `partition` of the last step's session (tag `gather`): every partition of the
-# index (`PartitionsDataset`); a session left at the default `whole` runs everything at once.
-ALL_PARTITIONS = "all"
 Loaders = Mapping[str, Callable[[], pd.DataFrame]]
 
 
@@ -147,14 +144,14 @@ def plan_partition(
     document_checks: pd.DataFrame,
     skill: Skill,
     params: FlowParams,
-    partition: dict[str, Any],
+    this_partition: dict[str, Any],
 ) -> pd.DataFrame:
     """The run plan of one partition: its share of `plan.target_pairs`, of the chunks of
     documents the document checks did not set aside."""
     set_aside = set_aside_documents(document_checks, params.curation)
     if set_aside:
         chunks = chunks[~chunks["doc_id"].isin(set_aside)]
-    share = partition["target_pairs"]
+    share = this_partition["target_pairs"]
     if share is not None:
         if not share:
             return frame_of(PlanSchema, [])
@@ -172,14 +169,14 @@ FLOW_VERSION = 4
 
 
 def completion_marker(
-    partition: Mapping[str, Any], params: FlowParams, skill: Skill
+    this_partition: Mapping[str, Any], params: FlowParams, skill: Skill
 ) -> dict[str, Any]:
-    """What a partition (`partition_entry`) ran on: its documents, the flow's params, the
+    """What a partition (its `partition_entry`) ran on: its documents, the flow's params, the
     skill's prompts, the flow's version and the registered checks. A partition whose summary
     still matches need not run again."""
     return {
-        "partition": partition["name"],
-        "fingerprint": partition["fingerprint"],
+        "partition": this_partition["name"],
+        "fingerprint": this_partition["fingerprint"],
         "flow_version": FLOW_VERSION,
         "checks": list(reasons()),  # a check registered since: its pairs meet it
         "params_hash": stable_id(params.model_dump_json()),

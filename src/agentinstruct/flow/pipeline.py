@@ -177,7 +177,7 @@ def _partition() -> list[Node]:
                     )
                 },
                 "pairs": _one("pairs"),
-                "partition": "this_partition",
+                "this_partition": "this_partition",
                 "params": "params:flow",
                 "skill": "skill",
                 **{calls: _one(calls) for calls in CALL_LOGS},

@@ -16,12 +16,8 @@ import pandas as pd
 from agentinstruct.curation.checks import set_aside_documents
 from agentinstruct.curation.report import curation_summary
 from agentinstruct.datasets.frames import Frames
-from agentinstruct.datasets.partitions_dataset import WHOLE
-from agentinstruct.flow.partitions import (
-    ALL_PARTITIONS,
-    completion_marker,
-    failures_by_reason,
-)
+from agentinstruct.datasets.partitions_dataset import ALL_PARTITIONS, WHOLE
+from agentinstruct.flow.partitions import completion_marker, failures_by_reason
 from agentinstruct.flow.plan import plan_summary
 from agentinstruct.ids import stable_id
 from agentinstruct.llm_steps.call_log import USAGE_COLUMNS, llm_usage
@@ -52,6 +48,11 @@ _CALL_COLUMNS = [*USAGE_COLUMNS, "item_id", "error_type", "error", "reason"]
 _FLAGGED = ("contamination", "prompt_injection")
 
 
+def _plain(values: pd.Series) -> list[Any]:
+    """A column as JSON values: missing ones (NaN, NA) as null."""
+    return values.astype(object).where(values.notna(), None).tolist()
+
+
 def _counts(frame: pd.DataFrame, column: str) -> dict[str, int]:
     values = frame[column].astype(object).fillna("(seed)").value_counts()
     return {str(key): int(value) for key, value in values.items()}
@@ -67,7 +68,7 @@ def summarize_partition(
     seed_instructions: pd.DataFrame,
     refined_instructions: pd.DataFrame,
     pairs: pd.DataFrame,
-    partition: dict[str, Any],
+    this_partition: dict[str, Any],
     params: FlowParams,
     skill: Skill,
     **call_logs: pd.DataFrame,
@@ -82,11 +83,11 @@ def summarize_partition(
     plan = plan_summary(run_plan, params)
     plan.pop("target_pairs")  # the run's, not the partition's
     return {
-        **completion_marker(partition, params, skill),
+        **completion_marker(this_partition, params, skill),
         "complete": not any(entry["retried_on_rerun"] for entry in failures.values()),
         "failures": failures,
-        "documents": partition["documents"],
-        "target_pairs": partition["target_pairs"],
+        "documents": this_partition["documents"],
+        "target_pairs": this_partition["target_pairs"],
         "stages": {
             "chunks": len(chunks),
             "transformed_passages": len(transformed_passages),
@@ -106,7 +107,7 @@ def summarize_partition(
         "document_fates": {
             "doc_id": documents["doc_id"].tolist(),
             "source_path": documents["source_path"].tolist(),
-            "encoding": documents["encoding"].tolist(),
+            "encoding": _plain(documents["encoding"]),  # none for a PDF or a Word file
             "pairs": [int(count) for count in per_document],
             "set_aside": [set_aside.get(doc_id) for doc_id in documents["doc_id"]],
         },
@@ -160,7 +161,7 @@ def _documents(
         found = {key: int(value) for key, value in found.items()}
         if path in whole:
             doc = whole[path]
-            reason = doc["set_aside"]
+            reason = doc["set_aside"] if isinstance(doc["set_aside"], str) else None
             entries.append(
                 {
                     "source_path": path,
@@ -254,7 +255,8 @@ def build_run_report(
     calls = _calls(llm_calls)
     failures = calls[calls["status"] == "failed"][_FAILURE_FIELDS]
     documents = pd.concat(
-        [pd.DataFrame(summary["document_fates"]) for summary in summaries], ignore_index=True
+        [pd.DataFrame(summary["document_fates"], dtype=object) for summary in summaries],
+        ignore_index=True,
     )
     entries = _documents(
         input_files["source_path"].tolist(), documents, quarantined_documents, kept

@@ -23,9 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from agentinstruct.datasets.marker_dataset import MarkerDataset
+from agentinstruct.datasets.partitions_dataset import ALL_PARTITIONS, WHOLE
 from agentinstruct.flow.partitions import (
-    ALL_PARTITIONS,
-    WHOLE,
     completion_marker,
     is_done,
     partition_entry,
@@ -144,27 +143,27 @@ def _pending(project: Project, skill: str) -> tuple[list[str], dict[str, Path]]:
         params = FlowParams.model_validate(catalog.load(f"params:{skill}"))
         skill_spec = catalog.load(f"{skill}.skill")
         # the summary of the `whole` partition; the others sit beside it
-        whole_marker = Path(catalog.get(f"{skill}.partition_summary@json")._describe()["filepath"])
-    folder = whole_marker.parent.parent
+        whole_summary = Path(catalog.get(f"{skill}.partition_summary@json")._describe()["filepath"])
+    folder = whole_summary.parent.parent
     names = partition_names(index)
     _remove_stale(folder, names)
-    markers = {name: folder / name / whole_marker.name for name in names}
+    summaries = {name: folder / name / whole_summary.name for name in names}
     pending = []
-    for name, path in markers.items():
-        marker = MarkerDataset(str(path)).load() or {}
+    for name, path in summaries.items():
+        summary = MarkerDataset(str(path)).load() or {}
         expected = completion_marker(partition_entry(index, name), params, skill_spec)
-        if not is_done(marker, expected):
+        if not is_done(summary, expected):
             pending.append(name)
-    return pending, markers
+    return pending, summaries
 
 
-def report_failures(skill: str, markers: Iterable[Path]) -> dict[str, dict[str, Any]]:
+def report_failures(skill: str, summaries: Iterable[Path]) -> dict[str, dict[str, Any]]:
     """Say on the console how many requests failed and why, and which a re-run asks again;
     returns the failures by reason over every partition."""
     total: dict[str, dict[str, Any]] = {}
-    for path in markers:
-        marker = MarkerDataset(str(path)).load() or {}
-        for reason, entry in (marker.get("failures") or {}).items():
+    for path in summaries:
+        summary = MarkerDataset(str(path)).load() or {}
+        for reason, entry in (summary.get("failures") or {}).items():
             seen = total.setdefault(reason, {**entry, "requests": 0})
             seen["requests"] += entry["requests"]
     if not total:
@@ -204,8 +203,8 @@ def run_partitioned(
     """Each skill's flow over its corpus in partitions; returns what ran, per skill."""
     summary: dict[str, Any] = {}
     for skill in skills:
-        pending, markers = _pending(project, skill)
-        names = list(markers)
+        pending, summaries = _pending(project, skill)
+        names = list(summaries)
         logger.info(
             "%s: %d partitions, %d to run (%d complete, skipped)",
             skill,
@@ -224,6 +223,6 @@ def run_partitioned(
         summary[skill] = {
             "partitions": len(names),
             "ran": pending,
-            "failures": report_failures(skill, markers.values()),
+            "failures": report_failures(skill, summaries.values()),
         }
     return summary
