@@ -113,6 +113,8 @@ def hugging_face_frame(pairs: pd.DataFrame) -> pd.DataFrame:
     return frame_of(HuggingFaceExportSchema, rows)
 
 
+# What the exports read of a kept pair: a stream reads only these columns of each row group.
+EXPORTED_COLUMNS = [*HF_COLUMNS, "messages", "tools", "split"]
 # Each export format and its name (its folder in exports/; `<name>_<split>` in the catalog).
 EXPORT_FORMATS = (orca_records, openai_records, sharegpt_records, hugging_face_frame)
 EXPORT_NAMES = ("orca_messages", "openai_chat", "sharegpt", "hf")

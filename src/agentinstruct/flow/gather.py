@@ -18,7 +18,7 @@ import pandas as pd
 
 from agentinstruct.curation.selection import decisions_by_frame, pair_decisions, split_pairs
 from agentinstruct.datasets.frames import Frames
-from agentinstruct.flow.exports import EXPORT_FORMATS, EXPORT_NAMES
+from agentinstruct.flow.exports import EXPORT_FORMATS, EXPORT_NAMES, EXPORTED_COLUMNS
 from agentinstruct.flow.holdout import SPLITS, splits_of
 from agentinstruct.params import EvaluationParams, FlowParams
 
@@ -66,11 +66,13 @@ def split_partitioned_pairs(
 
 def export_partitioned_pairs(curated_pairs: Frames) -> tuple[Iterator[Any], ...]:
     """The kept pairs in each export format (`EXPORT_FORMATS`), a `train` and a `test` stream
-    each (`EXPORTS`, in order). Each stream reads the kept pairs a row group at a time and
-    converts its split's only, so each pair is converted once per format."""
+    each (`EXPORTS`, in order). Each stream reads the kept pairs a row group at a time, only
+    the columns the exports hold (`EXPORTED_COLUMNS`), and converts its split's only, so each
+    pair is converted once per format."""
+    exported_pairs = curated_pairs.select(EXPORTED_COLUMNS)
 
     def exported(export: Callable[[pd.DataFrame], Any], split: str) -> Iterator[Any]:
-        for kept in curated_pairs:
+        for kept in exported_pairs:
             yield export(kept[kept["split"] == split])
 
     streams: list[Iterator[Any]] = []
