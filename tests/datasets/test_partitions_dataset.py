@@ -64,3 +64,11 @@ def test_any_dataset_type_loads_a_partition_s_file(tmp_path):
         dataset="agentinstruct.datasets.MarkerDataset",
     )
     assert list(view.load()) == [{"pairs": 4}]
+
+
+def test_an_index_naming_a_path_is_refused(tmp_path):
+    """The index is the run's own file, but a name in it never leads outside the partitions."""
+    index = {"partitions": [{"name": "../../../etc"}]}
+    (tmp_path / "index.json").write_text(json.dumps(index))
+    with pytest.raises(DatasetError, match="not partition names"):
+        _view(tmp_path, "all").load()

@@ -10,6 +10,7 @@ orders the nodes that read it after the node that writes it, and Kedro-Viz draws
 """
 
 import json
+import re
 from typing import Any
 
 import fsspec
@@ -22,6 +23,7 @@ WHOLE = "whole"  # the partition of a single session that runs every stage on th
 # The runtime `partition` of a partitioned run's last session (tag `gather`): every partition
 # of the index (any value but `whole` reads them all).
 ALL_PARTITIONS = "all"
+_NAME = re.compile(r"\d{5,}-of-\d{5,}")  # `partition_name`'s: never a path of its own
 
 
 class PartitionsDataset(ReadOnlyDataset[Frames]):
@@ -56,7 +58,11 @@ class PartitionsDataset(ReadOnlyDataset[Frames]):
         if not filesystem.exists(path):
             raise DatasetError(f"{self._index}: no partition index; ingest the corpus first")
         with filesystem.open(path, encoding="utf-8") as file:
-            return [entry["name"] for entry in json.load(file)["partitions"]]
+            names = [str(entry["name"]) for entry in json.load(file)["partitions"]]
+        odd = [name for name in names if not _NAME.fullmatch(name)]
+        if odd:
+            raise DatasetError(f"{self._index}: {odd} are not partition names; ingest again")
+        return names
 
     def reading(self, partition: str) -> "PartitionsDataset":
         """The same view for another run's partition (a notebook reads the last run's)."""
